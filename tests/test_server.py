@@ -1,0 +1,114 @@
+"""The real Rasa server: REST channel, HTTP API, conversations kept across a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import unicodedata
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator, List
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def post(port: int, sender: str, message: str) -> List[Any]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return list(json.loads(response.read()))
+
+
+def get_json(port: int, path: str) -> Any:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        return json.loads(response.read())
+
+
+class Server:
+    def __init__(self, model: Path, database_url: str, log: Path) -> None:
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=database_url, RASA_TELEMETRY_ENABLED="false")
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                RASA,
+                "run",
+                "--model",
+                str(model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--enable-api",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"rasa run exited with {self.process.returncode}; see {log}")
+            try:
+                get_json(self.port, "/status")
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"rasa run did not start in time; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'trackers.db'}"
+
+
+@pytest.fixture
+def server(model_path: Path, database_url: str, tmp_path: Path) -> Iterator[Server]:
+    running = Server(model_path, database_url, tmp_path / "rasa.log")
+    yield running
+    running.stop()
+
+
+def test_rest_channel_greets_in_every_form_and_restart_keeps_the_conversation(
+    server: Server, model_path: Path, database_url: str, tmp_path: Path
+) -> None:
+    for text in ("xin chào", "xin chao", unicodedata.normalize("NFD", "xin chào")):
+        replies = post(server.port, "citizen-1", text)
+        assert replies[0]["text"].startswith(("Xin chào!", "Chào bạn!")), replies
+    before = get_json(server.port, "/conversations/citizen-1/tracker")
+    user_turns = [e for e in before["events"] if e["event"] == "user"]
+    assert len(user_turns) == 3
+
+    server.stop()
+    restarted = Server(model_path, database_url, tmp_path / "rasa-restarted.log")
+    try:
+        after = get_json(restarted.port, "/conversations/citizen-1/tracker")
+        assert [e["text"] for e in after["events"] if e["event"] == "user"] == [e["text"] for e in user_turns]
+        assert post(restarted.port, "citizen-1", "cảm ơn")[0]["text"].startswith("Không có gì")
+    finally:
+        restarted.stop()
