@@ -60,7 +60,7 @@ validate: install ## rasa data validate
 	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
 
 test-stories: install train ## Rasa test stories (tests/test_*.yml)
-	$(RASA) test core --model models/tro-ly.tar.gz --stories tests/ --domain domain \
+	$(RASA) test core --model models/tro-ly.tar.gz --stories tests/ \
 		--fail-on-prediction-errors --out var/results/stories
 
 test: lint typecheck pytest validate test-stories ## Everything CI runs: ruff, mypy, pytest, data validation, test stories
