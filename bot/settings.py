@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(None, env="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE_URL")
 
+    # --- dossiers (bot/dossiers) ---
+
+    # --- outreach (bot/outreach) ---
+
+    # --- channels: zalo (bot/channels) ---
+
+    # --- console (bot/console) ---
+
     class Config:
         env_file = str(PROJECT_ROOT / ".env")
         env_file_encoding = "utf-8"
