@@ -1,0 +1,115 @@
+"""Vietnamese analysis shared by both backends."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from knowledge.analysis import (
+    FIELDS,
+    Lexicon,
+    analyze,
+    analyze_query,
+    detect_sections,
+    find_phrases,
+    intrinsic_cues,
+    strip_cues,
+)
+
+LEXICON = Lexicon.build(
+    [
+        (
+            "dang-ky-thuong-tru",
+            "Đăng ký thường trú",
+            ["thường trú", "hộ khẩu", "nhập hộ khẩu", "dk thuong tru"],
+        ),
+        ("cap-ho-chieu", "Cấp hộ chiếu phổ thông", ["hộ chiếu", "làm hộ chiếu"]),
+        ("cap-doi-giay-phep-lai-xe", "Cấp đổi giấy phép lái xe", ["bằng lái", "đổi bằng lái online"]),
+    ]
+)
+
+
+def test_segmentation_compounds_plus_syllables_and_folded_forms() -> None:
+    tokens = analyze("Đăng ký thường trú")
+    for token in (
+        "đăng_ký",
+        "thường_trú",
+        "đăng",
+        "ký",
+        "thường",
+        "trú",
+        "dang_ky",
+        "thuong_tru",
+        "dang",
+        "ky",
+    ):
+        assert token in tokens
+    assert "dang__ky" in tokens  # folded syllable bigram
+
+
+def test_folding_maps_d_stroke() -> None:
+    assert "dia" in analyze("Địa chỉ") and "địa" in analyze("Địa chỉ")
+
+
+def test_lower_case_and_punctuation() -> None:
+    assert analyze("CĂN CƯỚC!!!") == analyze("căn cước")
+    assert analyze("   ") == [] and analyze("?!") == []
+
+
+def test_nfd_input_equals_nfc_input() -> None:
+    text = "Đổi thẻ căn cước mất bao lâu? Hòa, thủy, khỏe"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    assert analyze(nfd) == analyze(text)
+    assert analyze_query(nfd, LEXICON) == analyze_query(text, LEXICON)
+
+
+def test_function_words_are_not_tokens() -> None:
+    tokens = analyze("Tôi thì có được không ạ")
+    assert not [t for t in tokens if "__" not in t]
+
+
+def test_abbreviations_are_expanded_in_queries() -> None:
+    tokens = analyze_query("dk tam tru het bn tien", LEXICON)
+    assert "đăng_ký" in tokens and "sec:fee" in tokens
+
+
+def test_alias_expansion_adds_canonical_name_terms() -> None:
+    tokens = analyze_query("làm lại sổ hộ khẩu", LEXICON)
+    assert "svc:dang-ky-thuong-tru" in tokens
+    assert "thường_trú" in tokens  # from the canonical name, absent from the query
+    assert "svc:cap-ho-chieu" not in tokens
+
+
+def test_alias_matching_is_folded_and_longest_first() -> None:
+    assert LEXICON.services_in("LAM HO CHIEU cho con") == ["cap-ho-chieu"]
+    # "nhập hộ khẩu" (3 words) wins over "hộ khẩu"; both belong to the same service here
+    assert find_phrases(
+        ["nhap", "ho", "khau"], {("ho", "khau"): "short", ("nhap", "ho", "khau"): "long"}
+    ) == ["long"]
+
+
+def test_section_cues() -> None:
+    assert detect_sections("Làm hộ chiếu hết bao nhiêu tiền?") == ["fee"]
+    assert detect_sections("mat may ngay") == ["processing_time"]
+    assert detect_sections("Hồ sơ gồm những giấy tờ gì?") == ["documents"]
+    assert detect_sections("làm online trên vneid") == ["online_steps"]
+    # longest cue wins: "bao nhiêu ngày" is time, not fee
+    assert detect_sections("bao nhiêu ngày thì xong") == ["processing_time"]
+    # strongest cue only: "căn cứ pháp lý" beats "là gì"
+    assert detect_sections("Căn cứ pháp lý là gì") == ["legal_basis"]
+
+
+def test_alias_words_are_not_section_cues() -> None:
+    tokens = analyze_query("làm hộ chiếu mất mấy ngày", LEXICON)
+    assert "sec:processing_time" in tokens and "sec:who" not in tokens  # not "làm hộ"
+    assert ("online_steps", 1) in intrinsic_cues("đổi bằng lái online")
+    assert "sec:online_steps" in analyze_query("đổi bằng lái online", LEXICON)
+
+
+def test_strip_cues_keeps_specific_words() -> None:
+    stripped = strip_cues("Ở nhà thuê đăng ký thường trú mất bao lâu?")
+    assert "bao lâu" not in stripped and "nhà thuê" in stripped
+
+
+def test_field_boosts_order() -> None:
+    assert FIELDS["name"].boost > FIELDS["faq"].boost > FIELDS["body"].boost
