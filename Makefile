@@ -8,7 +8,9 @@ PY := $(BIN)/python
 RASA := $(BIN)/rasa
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 MODEL_STAMP := models/.trained
-TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') $(wildcard nlu/*.py)
+GENERATED_NLU := data/nlu/services.generated.yml
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml' ! -name '*.generated.yml') \
+	$(GENERATED_NLU) $(wildcard nlu/*.py)
 
 # Nothing reaches for the internet at run time.
 export RASA_TELEMETRY_ENABLED := false
@@ -33,6 +35,9 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+$(GENERATED_NLU): $(STAMP) $(wildcard knowledge/services/*.yaml) knowledge/nlu_export.py
+	$(PY) -m knowledge nlu-data $@
+
 train: $(MODEL_STAMP) ## Train the model when config, domain, data or NLU code changed (and only then)
 
 $(MODEL_STAMP): $(STAMP) $(TRAINING_INPUTS)
@@ -56,7 +61,7 @@ typecheck: install ## mypy on our packages
 pytest: install train ## Unit and integration tests (uses the trained model)
 	$(BIN)/pytest
 
-validate: install ## rasa data validate
+validate: install $(GENERATED_NLU) ## rasa data validate
 	$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warnings
 
 test-stories: install train ## Rasa test stories (tests/test_*.yml)

@@ -5,6 +5,7 @@
 * ``search "câu hỏi" [-k N] [--json]`` — the best sections, best first (``--json``: one object
   per line).
 * ``check`` — coverage table (service × field: ✓ filled, — gap); exits 1 on an invalid catalog.
+* ``nlu-data OUT`` — write the Rasa lookup table and synonyms for the ``service`` entity.
 """
 
 from __future__ import annotations
@@ -106,6 +107,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nlu_data(args: argparse.Namespace) -> int:
+    from knowledge.nlu_export import render_nlu_data
+
+    try:
+        catalog = default_catalog()
+    except CatalogError as exc:
+        print(f"invalid catalog:\n{exc}", file=sys.stderr)
+        return 1
+    args.out.write_text(render_nlu_data(catalog), encoding="utf-8")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="Knowledge base tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the catalog and print its coverage")
     check.add_argument("--services", type=Path, help="catalog directory (default: knowledge/services)")
     check.set_defaults(func=cmd_check)
+    nlu_data = commands.add_parser("nlu-data", help="write the service lookup table and synonyms for Rasa")
+    nlu_data.add_argument("out", type=Path)
+    nlu_data.set_defaults(func=cmd_nlu_data)
     return parser
 
 

@@ -8,6 +8,8 @@ RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 mkdir -p var/log
 
+"$BIN/python" -m bot db upgrade
+
 pids=()
 stop() {
   trap - INT TERM EXIT

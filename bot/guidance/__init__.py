@@ -1,0 +1,1 @@
+"""Procedure guidance: what the conversation records besides the answers (citizen feedback)."""
