@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +39,58 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL (.ci/run starts one)")
     return url
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
+    """A real `rasa run actions` on a free port, with its own migrated SQLite database."""
+    workdir = tmp_path_factory.mktemp("actions")
+    server = ActionServer(workdir)
+    yield server
+    server.stop()
+
+
+class ActionServer:
+    def __init__(self, workdir: Path) -> None:
+        from bot.db import migrate
+
+        self.database_url = f"sqlite:///{workdir / 'actions.db'}"
+        migrate(self.database_url)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
+        env = dict(os.environ, DATABASE_URL=self.database_url, RASA_TELEMETRY_ENABLED="false")
+        self.log = (workdir / "actions.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"action server exited; see {workdir / 'actions.log'}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("action server did not start in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()

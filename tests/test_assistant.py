@@ -9,6 +9,9 @@ from typing import Any, Dict, List
 
 import pytest
 from rasa.core.agent import Agent
+from rasa.utils.endpoints import EndpointConfig
+
+from tests.conftest import ActionServer
 
 pytestmark = pytest.mark.slow
 
@@ -17,8 +20,8 @@ MENU_PAYLOADS = {"/menu_ask_procedure", "/menu_check_dossier", "/menu_subscribe"
 
 
 @pytest.fixture(scope="module")
-def agent(model_path: Path) -> Agent:
-    return Agent.load(str(model_path))
+def agent(model_path: Path, action_server: ActionServer) -> Agent:
+    return Agent.load(str(model_path), action_endpoint=EndpointConfig(action_server.url))
 
 
 async def say(agent: Agent, text: str) -> List[Dict[str, Any]]:
