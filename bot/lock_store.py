@@ -1,0 +1,52 @@
+"""Conversation lock store chosen by settings: Redis when REDIS_URL is set, else in memory.
+
+One Rasa process is fine with in-memory locks. Several Rasa workers or replicas must share locks
+so that two messages of one conversation are never processed at the same time: set
+``REDIS_URL=redis://host:6379/1``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+from urllib.parse import urlsplit
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.settings import get_settings
+
+
+def lock_store_for(url: Optional[str]) -> LockStore:
+    """A Redis lock store for ``redis://`` / ``rediss://`` URLs, else an in-memory one."""
+    if not url:
+        return InMemoryLockStore()
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(f"REDIS_URL must start with redis:// or rediss://, got {parts.scheme!r}")
+    db = int(parts.path.lstrip("/") or 1)
+    return RedisLockStore(
+        host=parts.hostname or "localhost",
+        port=parts.port or 6379,
+        db=db,
+        username=parts.username,
+        password=parts.password,
+        use_ssl=parts.scheme == "rediss",
+        key_prefix="tro_ly",
+    )
+
+
+class SettingsLockStore(LockStore):
+    """``endpoints.yml`` lock store type that delegates to the store named by settings."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
+        self.inner = lock_store_for(get_settings().redis_url)
+
+    def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
+        return self.inner.get_lock(conversation_id)
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self.inner.delete_lock(conversation_id)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self.inner.save_lock(lock)
