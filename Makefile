@@ -19,7 +19,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help install run train test lint format typecheck pytest validate test-stories clean
+.PHONY: help install run train test lint format typecheck pytest validate test-stories clean bench bench-quick
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,7 +58,8 @@ format: install ## Apply ruff's formatting and safe fixes
 typecheck: install ## mypy on our packages
 	$(BIN)/mypy
 
-pytest: install train ## Unit and integration tests (uses the trained model)
+pytest: install train ## Unit and integration tests (uses the trained model; installs Debian's chromium if missing)
+	@scripts/install-chromium.sh
 	$(BIN)/pytest
 
 validate: install $(GENERATED_NLU) ## rasa data validate
@@ -70,6 +71,12 @@ test-stories: install train ## Rasa test stories (tests/test_*.yml)
 
 test: lint typecheck pytest validate test-stories ## Everything CI runs: ruff, mypy, pytest, data validation, test stories
 	@echo "All checks passed."
+
+bench: install train ## Every benchmark (full: repeated runs, medians); writes bench/REPORT.md
+	$(PY) -m bench.run
+
+bench-quick: install train ## Every benchmark once, smaller budgets (under 10 minutes); writes bench/REPORT.md
+	$(PY) -m bench.run --quick
 
 clean: ## Remove models, results and caches (keeps .venv)
 	rm -rf models var/results .pytest_cache .mypy_cache .ruff_cache

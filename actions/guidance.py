@@ -67,6 +67,8 @@ class ActionSearchOrFallback(Action):
     ) -> List[EventType]:
         from knowledge.guide import answer_question
 
+        if tracker.active_loop_name:
+            return []  # a form is asking for something; it asks again itself
         text = tracker.latest_message.get("text") or ""
         mentioned = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "service"]
         service_id = str(mentioned[0]["value"]) if mentioned else None
