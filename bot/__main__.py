@@ -8,7 +8,13 @@ import sys
 from collections.abc import Sequence
 
 # Each module defines `add_commands(subparsers)`; its sub-commands set `func(args) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("bot.db_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.db_cli",
+    "bot.dossiers.cli",
+    "bot.console.cli",
+    "bot.outreach.cli",
+    "bot.channels.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Literal
 
 from pydantic import BaseSettings, Field, SecretStr, ValidationError, validator
 
@@ -49,12 +49,109 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE_URL")
 
     # --- dossiers (bot/dossiers) ---
+    # Where dossier lookups go: the local SQL store (filled by `python -m bot dossiers import`) or a
+    # provincial one-stop-shop HTTP API.
+    dossier_provider: Literal["local", "http"] = Field("local", env="DOSSIER_PROVIDER")
+    # Pepper for the stored phone hash (HMAC-SHA256 keyed by it, salted by the dossier code). The
+    # default is for development only: set a long random value in production. Changing it only
+    # changes stored hashes; verification uses the last 4 digits.
+    dossier_phone_pepper: SecretStr = Field(
+        SecretStr("dev-only-dossier-phone-pepper"), env="DOSSIER_PHONE_PEPPER"
+    )
+    dossier_lockout_failures: int = Field(5, env="DOSSIER_LOCKOUT_FAILURES", ge=1)
+    dossier_lockout_window_minutes: int = Field(60, env="DOSSIER_LOCKOUT_WINDOW_MINUTES", ge=1)
+    dossier_lockout_minutes: int = Field(60, env="DOSSIER_LOCKOUT_MINUTES", ge=1)
+    # HTTP provider: GET {base}{path with {code}}; auth header sent when a value is set.
+    dossier_api_base_url: str | None = Field(None, env="DOSSIER_API_BASE_URL")
+    dossier_api_path: str = Field("/dossiers/{code}", env="DOSSIER_API_PATH")
+    dossier_api_auth_header: str = Field("Authorization", env="DOSSIER_API_AUTH_HEADER")
+    dossier_api_auth_value: SecretStr | None = Field(None, env="DOSSIER_API_AUTH_VALUE")
+    dossier_api_timeout_seconds: float = Field(5.0, env="DOSSIER_API_TIMEOUT_SECONDS", gt=0)
+    dossier_api_retries: int = Field(2, env="DOSSIER_API_RETRIES", ge=0, le=10)
+    dossier_api_backoff_seconds: float = Field(0.5, env="DOSSIER_API_BACKOFF_SECONDS", ge=0)
+    # Export column name → the API's JSON key (dotted for nested objects), as JSON; merged over the
+    # identity map (bot/dossiers/http_provider.py), e.g. {"trang_thai": "data.TrangThai"}.
+    dossier_api_field_map: Dict[str, str] = Field(default_factory=dict, env="DOSSIER_API_FIELD_MAP")
+    # Status-change notifications go through Rasa's HTTP API (trigger_intent).
+    rasa_url: str = Field("http://localhost:5005", env="RASA_URL")
+    rasa_api_token: SecretStr | None = Field(None, env="RASA_API_TOKEN")
+    dossier_notify_timeout_seconds: float = Field(5.0, env="DOSSIER_NOTIFY_TIMEOUT_SECONDS", gt=0)
+
+    @validator("dossier_phone_pepper", "dossier_api_auth_value", "rasa_api_token")
+    def _dossier_secret_not_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is still a placeholder value; set the real secret")
+        return value
+
+    @validator("dossier_api_base_url", "rasa_api_token", "dossier_api_auth_value", pre=True)
+    def _dossier_empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     # --- outreach (bot/outreach) ---
+    # Global kill switch: when true the worker sends nothing (the console also has a DB flag).
+    outreach_kill_switch: bool = Field(False, env="OUTREACH_KILL_SWITCH")
+    outreach_timezone: str = Field("Asia/Ho_Chi_Minh", env="OUTREACH_TIMEZONE")
+    # Quiet hours "HH:MM" local time: no campaign or reminder is sent from start to end.
+    outreach_quiet_start: str = Field("21:00", env="OUTREACH_QUIET_START", regex=r"^\d{2}:\d{2}$")
+    outreach_quiet_end: str = Field("07:00", env="OUTREACH_QUIET_END", regex=r"^\d{2}:\d{2}$")
+    # Frequency cap: at most this many campaign messages per subscriber per window (reminders exempt).
+    outreach_frequency_cap: int = Field(2, env="OUTREACH_FREQUENCY_CAP", ge=0)
+    outreach_frequency_window_days: int = Field(7, env="OUTREACH_FREQUENCY_WINDOW_DAYS", ge=1)
+    # Telegram limits (messages/s overall and per chat); Zalo overall limit.
+    outreach_telegram_rate: float = Field(30.0, env="OUTREACH_TELEGRAM_RATE", gt=0)
+    outreach_telegram_per_chat_rate: float = Field(1.0, env="OUTREACH_TELEGRAM_PER_CHAT_RATE", gt=0)
+    outreach_zalo_rate: float = Field(10.0, env="OUTREACH_ZALO_RATE", gt=0)
+    outreach_zalo_per_chat_rate: float = Field(1.0, env="OUTREACH_ZALO_PER_CHAT_RATE", gt=0)
+    # Worker: rows claimed per batch, sends in flight, lease on claimed rows, retries.
+    outreach_batch_size: int = Field(200, env="OUTREACH_BATCH_SIZE", ge=1, le=10000)
+    outreach_concurrency: int = Field(64, env="OUTREACH_CONCURRENCY", ge=1, le=1024)
+    outreach_lease_seconds: float = Field(120.0, env="OUTREACH_LEASE_SECONDS", gt=0)
+    outreach_max_attempts: int = Field(5, env="OUTREACH_MAX_ATTEMPTS", ge=1)
+    outreach_backoff_base_seconds: float = Field(2.0, env="OUTREACH_BACKOFF_BASE_SECONDS", gt=0)
+    outreach_backoff_max_seconds: float = Field(600.0, env="OUTREACH_BACKOFF_MAX_SECONDS", gt=0)
+    outreach_send_timeout_seconds: float = Field(10.0, env="OUTREACH_SEND_TIMEOUT_SECONDS", gt=0)
 
     # --- channels: zalo (bot/channels) ---
+    # Zalo Official Account: enabled when ZALO_APP_ID is set (then the rest is required). The
+    # tokens here only seed the database: refresh tokens are single-use, so after the first refresh
+    # the current pair lives in the table zalo_oa_tokens (a new ZALO_REFRESH_TOKEN re-seeds it).
+    zalo_app_id: str | None = Field(None, env="ZALO_APP_ID")
+    zalo_app_secret: SecretStr | None = Field(None, env="ZALO_APP_SECRET")
+    zalo_oa_secret_key: SecretStr | None = Field(None, env="ZALO_OA_SECRET_KEY")
+    zalo_access_token: SecretStr | None = Field(None, env="ZALO_ACCESS_TOKEN")
+    zalo_refresh_token: SecretStr | None = Field(None, env="ZALO_REFRESH_TOKEN")
+    zalo_api_base_url: str = Field("https://openapi.zalo.me", env="ZALO_API_BASE_URL")
+    zalo_oauth_base_url: str = Field("https://oauth.zaloapp.com", env="ZALO_OAUTH_BASE_URL")
+    # Timeout of every call to the Telegram Bot API and the Zalo APIs (long polling adds its wait).
+    channels_http_timeout_seconds: float = Field(10.0, env="CHANNELS_HTTP_TIMEOUT_SECONDS", gt=0, le=120)
+
+    @validator("zalo_app_secret", "zalo_oa_secret_key", "zalo_access_token", "zalo_refresh_token")
+    def _zalo_secret_not_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+            raise ValueError("is still a placeholder value; set the real secret")
+        return value
+
+    @validator(
+        "zalo_app_id",
+        "zalo_app_secret",
+        "zalo_oa_secret_key",
+        "zalo_access_token",
+        "zalo_refresh_token",
+        pre=True,
+    )
+    def _zalo_empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     # --- console (bot/console) ---
+    # Staff sessions: absolute lifetime and idle timeout.
+    console_session_hours: float = Field(12, env="CONSOLE_SESSION_HOURS", gt=0, le=24 * 7)
+    console_idle_minutes: float = Field(120, env="CONSOLE_IDLE_MINUTES", gt=0)
+    # Mark the session cookie Secure even when the request looks like plain http (TLS ends at a proxy).
+    console_cookie_secure: bool = Field(False, env="CONSOLE_COOKIE_SECURE")
+    # Login throttling: this many failures per user name or per IP within the window → 429.
+    console_login_max_failures: int = Field(5, env="CONSOLE_LOGIN_MAX_FAILURES", ge=1)
+    console_login_window_minutes: float = Field(15, env="CONSOLE_LOGIN_WINDOW_MINUTES", gt=0)
+    console_min_password_length: int = Field(10, env="CONSOLE_MIN_PASSWORD_LENGTH", ge=8)
 
     class Config:
         env_file = str(PROJECT_ROOT / ".env")
