@@ -23,7 +23,9 @@ underthesea is imported on first use, never at import time.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -31,9 +33,16 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from nlu.text import expand_abbreviation, fold_diacritics, normalize_text
 
 # Bump when the tokens produced here change: it invalidates cached indexes.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 5
+
+log = logging.getLogger(__name__)
 
 _SYLLABLE_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+# Queries of this many words or more are not segmented: underthesea's cost grows with the text
+# (it dominated the latency of long story-like questions), and on such texts the syllables and
+# folded bigrams already carry the evidence. Documents are always segmented.
+QUERY_SEGMENT_LIMIT = 30
 
 SERVICE_TOKEN_PREFIX = "svc:"  # noqa: S105 (a token prefix, not a secret)
 SECTION_TOKEN_PREFIX = "sec:"  # noqa: S105
@@ -49,11 +58,15 @@ class FieldSpec:
 
 
 # A service named by one of its aliases weighs most (``service`` holds the ``svc:`` token, added to
-# a query only on an alias match), then name and alias words, then the section cue (``sec:`` token,
-# from cue phrases in the query), frequent questions, and the body. Single-token fields have b=0.
+# a query only on an alias match), then name and alias words, the situations that point at a
+# service without naming it (``keywords`` of the service file: "mới sinh", "bị mất ví"), the section
+# cue (``sec:`` token, from cue phrases in the query), frequent questions, and the body.
+# Single-token fields have b=0. The section a question asks about is mostly decided after the
+# backend, by ``knowledge.sections`` (a classifier re-ranking the candidates).
 FIELDS: Mapping[str, FieldSpec] = {
     "service": FieldSpec(boost=20.0, k1=1.2, b=0.0),
     "name": FieldSpec(boost=3.0, k1=1.2, b=0.75),
+    "keywords": FieldSpec(boost=2.0, k1=1.2, b=0.75),
     "faq": FieldSpec(boost=1.2, k1=1.2, b=0.75),
     "cue": FieldSpec(boost=8.0, k1=1.2, b=0.0),
     "body": FieldSpec(boost=1.0, k1=1.2, b=0.75),
@@ -94,6 +107,10 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "lam thay",
         "uy quyen",
         "lam ho",
+        "trach nhiem",
+        "ai co trach nhiem",
+        "co phai lam",
+        "nguoi nao",
     ),
     "channels": (
         "nop o dau",
@@ -110,6 +127,15 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "mot cua",
         "nop giay",
         "ho so giay",
+        "hinh thuc nao",
+        "cach thuc nop",
+        "nop qua",
+        "nop tai dau",
+        "cho nao",
+        "o cho nao",
+        "trang nao",
+        "tren trang nao",
+        "nop bang cach nao",
     ),
     "documents": (
         "giay to",
@@ -170,6 +196,11 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "bao nhieu ngay lam viec",
         "tra ket qua",
         "co ket qua",
+        "han chot",
+        "trong ngay",
+        "lay ngay",
+        "lam gap",
+        "khi nao thi co",
     ),
     "agency": (
         "co quan nao",
@@ -186,6 +217,10 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "xa nao",
         "ai xu ly",
         "o co quan",
+        "co quan giai quyet",
+        "cap nao",
+        "noi giai quyet",
+        "don vi giai quyet",
     ),
     "online_steps": (
         "lam online",
@@ -210,6 +245,9 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "tren mang",
         "dien thoai",
         "lam sao",
+        "buoc nao",
+        "bam vao dau",
+        "tung buoc mot",
     ),
     "legal_basis": (
         "can cu",
@@ -254,29 +292,60 @@ def _word_keys(phrase: str) -> Tuple[str, ...]:
     return tuple(_SYLLABLE_RE.findall(fold_diacritics(normalize_text(phrase).lower())))
 
 
+_PHRASE_STARTS: Dict[int, Tuple[Mapping[Tuple[str, ...], str], int, Dict[str, Tuple[int, ...]]]] = {}
+_PHRASE_STARTS_LOCK = threading.Lock()
+
+
+def _phrase_starts(table: Mapping[Tuple[str, ...], str]) -> Dict[str, Tuple[int, ...]]:
+    """First word → lengths of the table's phrases starting with it (longest first), memoised per table.
+
+    The memo keeps a reference to the table (so its id is not reused) and its size (a table that
+    grew is indexed again); tables are built once and then only read.
+    """
+    entry = _PHRASE_STARTS.get(id(table))
+    if entry is not None and entry[0] is table and entry[1] == len(table):
+        return entry[2]
+    lengths: Dict[str, set] = {}
+    for key in table:
+        if key:
+            lengths.setdefault(key[0], set()).add(len(key))
+    starts = {word: tuple(sorted(sizes, reverse=True)) for word, sizes in lengths.items()}
+    with _PHRASE_STARTS_LOCK:
+        if len(_PHRASE_STARTS) > 64:
+            _PHRASE_STARTS.clear()
+        _PHRASE_STARTS[id(table)] = (table, len(table), starts)
+    return starts
+
+
 def match_phrases(
     words: Sequence[str], table: Mapping[Tuple[str, ...], str], taken: Optional[List[bool]] = None
 ) -> List[Tuple[int, int, str]]:
     """(start, end, value) of the table phrases found in ``words``: longest first, no overlaps.
 
     ``words`` and the keys are folded syllables. ``taken`` marks words already claimed by an
-    earlier match (it is updated in place), so a later table cannot reuse them.
+    earlier match (it is updated in place), so a later table cannot reuse them. Among phrases of
+    the same length the leftmost wins.
     """
     if taken is None:
         taken = [False] * len(words)
     if not table or not words:
         return []
-    longest = max(len(key) for key in table)
+    starts = _phrase_starts(table)
+    candidates: List[Tuple[int, int, str]] = []  # (-size, start, value)
+    for start, word in enumerate(words):
+        for size in starts.get(word, ()):
+            if start + size <= len(words):
+                value = table.get(tuple(words[start : start + size]))
+                if value is not None:
+                    candidates.append((-size, start, value))
+    candidates.sort(key=lambda c: (c[0], c[1]))
     found: List[Tuple[int, int, str]] = []
-    for size in range(min(longest, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            if any(taken[start : start + size]):
-                continue
-            value = table.get(tuple(words[start : start + size]))
-            if value is not None:
-                found.append((start, start + size, value))
-                for i in range(start, start + size):
-                    taken[i] = True
+    for neg_size, start, value in candidates:
+        end = start - neg_size
+        if not any(taken[start:end]):
+            found.append((start, end, value))
+            for i in range(start, end):
+                taken[i] = True
     return sorted(found)
 
 
@@ -295,6 +364,14 @@ def segment(text: str) -> Tuple[str, ...]:
     return tuple(token.replace(" ", "_") for token in word_tokenize(text))
 
 
+def warm_up() -> None:
+    """Load underthesea's segmenter (about half a second) before the first query needs it."""
+    try:
+        segment("khởi động")
+    except Exception:  # best effort: the first query reports a real problem
+        log.warning("could not load the word segmenter in advance", exc_info=True)
+
+
 def canonical(text: str) -> str:
     """NFC, traditional tone placement, single spaces, lower case."""
     return normalize_text(text).lower()
@@ -307,12 +384,23 @@ def expand_abbreviations(text: str) -> str:
 
 def analyze(text: str, *, bigrams: bool = True) -> List[str]:
     """Index tokens of ``text``: segmented words, syllables, folded forms, folded bigrams."""
-    lowered = canonical(text)
+    return _analyze_canonical(canonical(text), bigrams=bigrams)
+
+
+def _analyze_canonical(
+    lowered: str, *, bigrams: bool = True, segment_limit: Optional[int] = None
+) -> List[str]:
+    """:func:`analyze` of text already in :func:`canonical` form.
+
+    Texts longer than ``segment_limit`` words are split on spaces instead of segmented (see
+    ``QUERY_SEGMENT_LIMIT``).
+    """
     if not lowered:
         return []
     tokens: List[str] = []
     stream: List[Tuple[str, bool]] = []  # (folded syllable, is a function word); "" breaks phrases
-    for word in segment(lowered):
+    split = segment_limit is not None and lowered.count(" ") >= segment_limit
+    for word in lowered.split() if split else segment(lowered):
         syllables = _SYLLABLE_RE.findall(word)
         if not syllables:
             stream.append(("", True))  # punctuation breaks phrases
@@ -341,7 +429,11 @@ def analyze(text: str, *, bigrams: bool = True) -> List[str]:
 
 def folded_words(text: str) -> List[str]:
     """Folded syllables of ``text`` (the keys for alias and cue matching)."""
-    return _SYLLABLE_RE.findall(fold_diacritics(canonical(text)))
+    return _fold_words(canonical(text))
+
+
+def _fold_words(lowered: str) -> List[str]:
+    return _SYLLABLE_RE.findall(fold_diacritics(lowered))
 
 
 def section_token(section: str) -> str:
@@ -468,25 +560,81 @@ class Lexicon:
         cues that are whole words of an alias come back with it.
         """
         lowered = canonical(text)
-        found = find_phrases(folded_words(lowered), self.aliases)
-        words = folded_words(expand_abbreviations(lowered))
+        words = _fold_words(expand_abbreviations(lowered))
+        services, cues, _ = self._match_words(_fold_words(lowered), words, taken)
+        return services, cues
+
+    def _match_words(
+        self, raw_words: Sequence[str], words: Sequence[str], taken: Optional[List[bool]]
+    ) -> Tuple[List[str], List[Cue], List[Tuple[int, int, str]]]:
+        found = find_phrases(raw_words, self.aliases)
         cues: List[Cue] = []
-        for start, end, service_id in match_phrases(words, self.aliases, taken):
+        spans = match_phrases(words, self.aliases, taken)
+        for start, end, service_id in spans:
             found.append(service_id)
             cues.extend(self.alias_cues.get(tuple(words[start:end]), ()))
-        return list(dict.fromkeys(found)), cues
+        return list(dict.fromkeys(found)), cues, spans
 
     def services_in(self, text: str) -> List[str]:
         return self.match(text)[0]
 
 
-def analyze_query(query: str, lexicon: Lexicon) -> List[str]:
-    """Query tokens: analysed expanded text + alias expansion + section cue tokens."""
-    expanded = expand_abbreviations(canonical(query))
-    tokens = analyze(expanded)
-    taken = [False] * len(folded_words(expanded))
-    services, cues = lexicon.match(query, taken)
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """Everything search needs from one query, computed once (the text is normalised once)."""
+
+    tokens: List[str]  # what the backends search with
+    words: List[str]  # folded words of the abbreviation-expanded query
+    alias_spans: List[Tuple[int, int, str]]  # (start, end, service id) of the aliases in ``words``
+    cues: List[str]  # sections of the strongest cue phrases outside aliases
+    tail_start: int = 0  # index in ``words`` of the last clause (the question of a long story)
+
+
+def inspect_query(query: str, lexicon: Lexicon) -> QueryAnalysis:
+    """Tokens (analysed expanded text + alias expansion + section cue tokens) and what they came from."""
+    lowered = canonical(query)
+    expanded = expand_abbreviations(lowered)
+    tokens = _analyze_canonical(expanded, segment_limit=QUERY_SEGMENT_LIMIT)
+    words = _fold_words(expanded)
+    taken = [False] * len(words)
+    services, alias_cues, spans = lexicon._match_words(_fold_words(lowered), words, taken)
     for service_id in services:
         tokens.extend(lexicon.name_tokens.get(service_id, ()))
-    tokens.extend(section_token(section) for section in strongest(cues + detect_cues(query, taken)))
-    return tokens
+    cues = [(section, end - start) for start, end, section in match_phrases(words, cue_table(), taken)]
+    tokens.extend(section_token(section) for section in strongest(alias_cues + cues))
+    return QueryAnalysis(
+        tokens=tokens,
+        words=words,
+        alias_spans=spans,
+        cues=strongest(cues),
+        tail_start=_last_clause_start(expanded, len(words)),
+    )
+
+
+_CLAUSE_BREAK_RE = re.compile(r"[,.;:!?…\n]")
+TAIL_MIN_WORDS = 5
+
+
+def _last_clause_start(text: str, count: int) -> int:
+    """Index of the first word of the shortest ending run of clauses with ``TAIL_MIN_WORDS`` words.
+
+    Clauses end at punctuation. A long story-like question usually asks its question last
+    ("…, vậy cần chuẩn bị những giấy tờ gì"); 0 when the text is a single clause.
+    """
+    starts = [0]
+    position = 0
+    for index, match in enumerate(_SYLLABLE_RE.finditer(text)):
+        if index and _CLAUSE_BREAK_RE.search(text, position, match.start()):
+            starts.append(index)
+        position = match.end()
+    if count != sum(1 for _ in _SYLLABLE_RE.finditer(text)):
+        return 0  # defensive: ``count`` words were found in another form of the text
+    for start in reversed(starts):
+        if count - start >= TAIL_MIN_WORDS:
+            return start
+    return 0
+
+
+def analyze_query(query: str, lexicon: Lexicon) -> List[str]:
+    """Query tokens: analysed expanded text + alias expansion + section cue tokens."""
+    return inspect_query(query, lexicon).tokens

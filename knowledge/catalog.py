@@ -14,6 +14,8 @@ from knowledge.schema import Service
 from nlu.text import fold
 
 SERVICES_DIR = Path(__file__).resolve().parent / "services"
+# libyaml's safe loader parses the catalog about ten times faster than the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -59,7 +61,7 @@ class Catalog:
 
 def _load_file(path: Path) -> Service:
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader, C when available)
     return Service.parse_obj(raw)
 
 

@@ -96,6 +96,7 @@ def build_documents(catalog: Catalog, progress: Optional[Callable[[int], Any]] =
         name_field = _name_field(service)
         names = set(name_field)
         service_field = [service_token(service.id)]
+        keywords_field = _without(analyze(" ; ".join(service.keywords)), names) if service.keywords else []
         raw_names = " ".join(service_names(service))
         for section in SECTION_NAMES:
             text = render_section(service, section)
@@ -110,6 +111,7 @@ def build_documents(catalog: Catalog, progress: Optional[Callable[[int], Any]] =
                     fields={
                         "service": service_field,
                         "name": name_field,
+                        "keywords": keywords_field,
                         "faq": [],
                         "cue": section_cues[section],
                         "body": _without(analyze(body), names),
@@ -127,6 +129,7 @@ def build_documents(catalog: Catalog, progress: Optional[Callable[[int], Any]] =
                     fields={
                         "service": service_field,
                         "name": name_field,
+                        "keywords": keywords_field,
                         "faq": _without(analyze(strip_cues(faq.question, lexicon.aliases)), names),
                         "cue": [],  # a frequent question wins on its wording, not on cue words
                         "body": [],  # the answer restates sections; a faq wins on its question

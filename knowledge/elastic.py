@@ -21,15 +21,18 @@ import datetime as dt
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch.helpers import streaming_bulk
 
-from knowledge.analysis import FIELDS, Lexicon, analyze_query
+from knowledge.analysis import FIELDS, Lexicon, inspect_query
 from knowledge.catalog import Catalog, default_catalog
 from knowledge.documents import SectionDoc, build_lexicon
+from knowledge.embedded import DEFAULT_CACHE_DIR
 from knowledge.hits import Hit, SearchBackend
+from knowledge.sections import RERANK_POOL, SectionClassifier, load_classifier, rerank
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +209,16 @@ class ElasticBackend:
         catalog: Optional[Callable[[], Catalog]] = None,
         retry_after: float = RETRY_AFTER_S,
         clock: Callable[[], float] = time.monotonic,
+        cache_dir: Optional[Path] = DEFAULT_CACHE_DIR,
     ) -> None:
         self.client = client
         self.fallback = fallback
         self.alias = alias
         self._catalog = catalog or default_catalog
         self._lexicon: Optional[Lexicon] = None
+        self._cache_dir = cache_dir
+        self._sections: Optional[SectionClassifier] = None
+        self._sections_loaded = False
         self._lock = threading.Lock()
         self._retry_after = retry_after
         self._clock = clock
@@ -228,6 +235,17 @@ class ElasticBackend:
                 if self._lexicon is None:
                     self._lexicon = build_lexicon(self._catalog())
         return self._lexicon
+
+    @property
+    def sections(self) -> Optional[SectionClassifier]:
+        """The section classifier (the same one the embedded index uses), loaded on first use."""
+        if not self._sections_loaded:
+            lexicon = self.lexicon
+            with self._lock:
+                if not self._sections_loaded:
+                    self._sections = load_classifier(lexicon, self._cache_dir)
+                    self._sections_loaded = True
+        return self._sections
 
     def search(self, query: str, k: int = 5) -> List[Hit]:
         if not query.strip():
@@ -247,11 +265,11 @@ class ElasticBackend:
             return self.fallback.search(query, k)
 
     def _search(self, query: str, k: int) -> List[Hit]:
-        tokens = analyze_query(query, self.lexicon)
+        analysis = inspect_query(query, self.lexicon)
         response = self.client.search(
             index=self.alias,
-            query=build_query(tokens),
-            size=k,
+            query=build_query(analysis.tokens),
+            size=max(k, RERANK_POOL),  # re-ranked below, like the embedded index's candidates
             source_includes=SOURCE_FIELDS,
             track_total_hits=False,
         )
@@ -267,4 +285,4 @@ class ElasticBackend:
                     score=float(item["_score"]),
                 )
             )
-        return hits
+        return rerank(analysis, hits, k, self.sections)

@@ -25,10 +25,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 from scipy import sparse
 
-from knowledge.analysis import ANALYSIS_VERSION, FIELDS, FieldSpec, Lexicon, analyze_query
+from knowledge.analysis import ANALYSIS_VERSION, FIELDS, FieldSpec, Lexicon, inspect_query, warm_up
 from knowledge.catalog import Catalog, default_catalog
 from knowledge.documents import SectionDoc, build_documents, build_lexicon
 from knowledge.hits import Hit
+from knowledge.sections import RERANK_POOL, SectionClassifier, load_classifier, rerank_scores
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +108,30 @@ def catalog_digest(catalog: Catalog) -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_cached_docs(path: Path) -> Optional[List[SectionDoc]]:
+def _lexicon_to_json(lexicon: Lexicon) -> Dict[str, Any]:
+    return {
+        "aliases": [[list(key), service_id] for key, service_id in lexicon.aliases.items()],
+        "alias_cues": [[list(key), [list(cue) for cue in cues]] for key, cues in lexicon.alias_cues.items()],
+        "name_tokens": lexicon.name_tokens,
+    }
+
+
+def _lexicon_from_json(raw: Mapping[str, Any]) -> Lexicon:
+    return Lexicon(
+        aliases={tuple(key): str(service_id) for key, service_id in raw["aliases"]},
+        alias_cues={
+            tuple(key): [(str(section), int(length)) for section, length in cues]
+            for key, cues in raw["alias_cues"]
+        },
+        name_tokens={str(k): [str(t) for t in v] for k, v in raw["name_tokens"].items()},
+    )
+
+
+def _load_cache(path: Path) -> Optional[Tuple[List[SectionDoc], Lexicon]]:
+    """(documents, lexicon) from the cache file, or None when it is missing or unreadable."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return [SectionDoc(**item) for item in raw["docs"]]
+        return [SectionDoc(**item) for item in raw["docs"]], _lexicon_from_json(raw["lexicon"])
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -118,7 +139,7 @@ def _load_cached_docs(path: Path) -> Optional[List[SectionDoc]]:
         return None
 
 
-def _save_cached_docs(path: Path, docs: Sequence[SectionDoc]) -> None:
+def _save_cache(path: Path, docs: Sequence[SectionDoc], lexicon: Lexicon) -> None:
     payload = {
         "analysis_version": ANALYSIS_VERSION,
         "docs": [
@@ -132,6 +153,7 @@ def _save_cached_docs(path: Path, docs: Sequence[SectionDoc]) -> None:
             }
             for d in docs
         ],
+        "lexicon": _lexicon_to_json(lexicon),
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +172,7 @@ class EmbeddedIndex:
     docs: List[SectionDoc]
     lexicon: Lexicon
     bm25: BM25Index
+    sections: Optional[SectionClassifier] = None
 
     @classmethod
     def build(
@@ -158,21 +181,28 @@ class EmbeddedIndex:
         cache_dir: Optional[Path] = None,
         progress: Optional[Callable[[int], Any]] = None,
     ) -> EmbeddedIndex:
-        docs: Optional[List[SectionDoc]] = None
         cache_path = cache_dir / f"index-{catalog_digest(catalog)}.json" if cache_dir else None
-        if cache_path is not None:
-            docs = _load_cached_docs(cache_path)
-        if docs is None:
+        cached = _load_cache(cache_path) if cache_path is not None else None
+        if cached is not None:
+            docs, lexicon = cached
+        else:
             docs = build_documents(catalog, progress)
+            lexicon = build_lexicon(catalog)
             if cache_path is not None:
-                _save_cached_docs(cache_path, docs)
+                _save_cache(cache_path, docs, lexicon)
         return cls(
-            docs=docs, lexicon=build_lexicon(catalog), bm25=BM25Index([d.fields for d in docs], FIELDS)
+            docs=docs,
+            lexicon=lexicon,
+            bm25=BM25Index([d.fields for d in docs], FIELDS),
+            sections=load_classifier(lexicon, cache_dir),
         )
 
     def search(self, query: str, k: int = 5) -> List[Hit]:
-        tokens = analyze_query(query, self.lexicon)
-        return [self._hit(i, score) for i, score in self.bm25.top(tokens, k)]
+        analysis = inspect_query(query, self.lexicon)
+        pool = self.bm25.top(analysis.tokens, max(k, RERANK_POOL))
+        sections = [self.docs[i].section for i, _ in pool]
+        order = rerank_scores(analysis, sections, [score for _, score in pool], self.sections)
+        return [self._hit(pool[position][0], score) for position, score in order[:k]]
 
     def _hit(self, index: int, score: float) -> Hit:
         doc = self.docs[index]
@@ -200,6 +230,9 @@ class EmbeddedBackend:
             with self._lock:
                 if self._index is None:
                     self._index = EmbeddedIndex.build(self._catalog(), self._cache_dir)
+                    # A cached index needs no segmenter; load it now, off the caller's thread, so
+                    # that the first question does not wait for underthesea's model.
+                    threading.Thread(target=warm_up, name="knowledge-warm-up", daemon=True).start()
         return self._index
 
     def search(self, query: str, k: int = 5) -> List[Hit]:

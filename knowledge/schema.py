@@ -191,6 +191,9 @@ class Service(_Strict):
     short_name: str  # for buttons (≤ 40 characters)
     procedure_codes: List[str] = Field(default_factory=list)  # mã TTHC, "1.004222"
     aliases: List[str] = Field(min_items=3)
+    # Situations that point at the service without naming it ("mới sinh", "bị mất ví"): searched
+    # with a lower weight than aliases, and the same phrase may appear under several services.
+    keywords: List[str] = Field(default_factory=list)
     official_url: str  # the page a citizen should open
     linked_services: List[str] = Field(default_factory=list)  # liên thông
     overview: TextSection
@@ -220,8 +223,10 @@ class Service(_Strict):
     def _name_nfc(cls, value: str) -> str:
         return _require_nfc(value)
 
-    @validator("aliases", each_item=True)
+    @validator("aliases", "keywords", each_item=True)
     def _alias_nfc(cls, value: str) -> str:
+        if not value:
+            raise ValueError("empty alias or keyword")
         return _require_nfc(value)
 
     @validator("procedure_codes", each_item=True)

@@ -6,12 +6,15 @@ import unicodedata
 
 from knowledge.analysis import (
     FIELDS,
+    QUERY_SEGMENT_LIMIT,
     Lexicon,
     analyze,
     analyze_query,
     detect_sections,
     find_phrases,
+    inspect_query,
     intrinsic_cues,
+    match_phrases,
     strip_cues,
 )
 
@@ -113,3 +116,34 @@ def test_strip_cues_keeps_specific_words() -> None:
 
 def test_field_boosts_order() -> None:
     assert FIELDS["name"].boost > FIELDS["faq"].boost > FIELDS["body"].boost
+
+
+def test_long_queries_are_split_on_spaces_not_segmented() -> None:
+    short = "đăng ký thường trú cần giấy tờ gì"
+    assert "giấy_tờ" in analyze_query(short, LEXICON)
+    story = " ".join(["hôm qua nhà tôi có việc"] * QUERY_SEGMENT_LIMIT) + " đăng ký thường trú cần giấy tờ gì"
+    tokens = analyze_query(story, LEXICON)
+    assert "giấy_tờ" not in tokens  # no segmentation …
+    assert {"giay__to", "giấy", "giay", "sec:documents", "svc:dang-ky-thuong-tru"} <= set(
+        tokens
+    )  # … same evidence
+
+
+def test_inspect_query_explains_its_tokens() -> None:
+    analysis = inspect_query("Làm hộ chiếu, mất mấy ngày vậy", LEXICON)
+    assert analysis.tokens == analyze_query("Làm hộ chiếu, mất mấy ngày vậy", LEXICON)
+    assert analysis.words == ["lam", "ho", "chieu", "mat", "may", "ngay", "vay"]
+    assert analysis.alias_spans == [(0, 3, "cap-ho-chieu")]
+    assert analysis.cues == ["processing_time"]
+    assert analysis.tail_start == 0  # the last clause alone is too short to stand for the question
+
+
+def test_match_phrases_longest_first_then_leftmost() -> None:
+    table = {("a", "b"): "ab", ("b", "c", "d"): "bcd", ("d",): "d", ("a",): "a"}
+    assert match_phrases(["a", "b", "c", "d", "a", "b"], table) == [(0, 1, "a"), (1, 4, "bcd"), (4, 6, "ab")]
+    taken = [False, False, True, False, False, False]
+    assert match_phrases(["a", "b", "c", "d", "a", "b"], table, taken) == [
+        (0, 2, "ab"),
+        (3, 4, "d"),
+        (4, 6, "ab"),
+    ]

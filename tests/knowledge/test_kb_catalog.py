@@ -63,3 +63,19 @@ def test_real_catalog_loads() -> None:
     numbers = [s.number for s in catalog.services]
     assert numbers == sorted(set(numbers))
     assert catalog.by_id("dang-ky-thuong-tru").number == 3
+
+
+def test_keywords_are_optional_may_repeat_and_must_be_nfc(catalog_dir: Callable[..., Path]) -> None:
+    assert load_catalog(catalog_dir()).services[0].keywords == []
+    shared = ["thuê trọ", "đi xa nhà"]
+    services = [
+        {**SMALL_SERVICES[0], "keywords": shared},
+        {**SMALL_SERVICES[1], "keywords": shared},  # a situation may point at several services
+        *SMALL_SERVICES[2:],
+    ]
+    assert load_catalog(catalog_dir(services)).services[1].keywords == shared
+    nfd = "thue\u0302 tro\u0323"
+    with pytest.raises(CatalogError, match="NFC"):
+        load_catalog(catalog_dir(_variant(keywords=[nfd])))
+    with pytest.raises(CatalogError, match="empty"):
+        load_catalog(catalog_dir(_variant(keywords=[""])))

@@ -9,7 +9,7 @@ from typing import Iterator, List
 
 import pytest
 
-from knowledge.analysis import FIELDS
+from knowledge.analysis import FIELDS, inspect_query
 from knowledge.catalog import Catalog
 from knowledge.documents import SectionDoc, build_documents
 from knowledge.elastic import (
@@ -21,8 +21,9 @@ from knowledge.elastic import (
     index_body,
     make_client,
 )
-from knowledge.embedded import EmbeddedBackend
+from knowledge.embedded import EmbeddedBackend, EmbeddedIndex
 from knowledge.hits import Hit
+from knowledge.sections import RERANK_POOL
 from tests.knowledge.es_stub import StubServer
 
 
@@ -126,13 +127,37 @@ def test_search_reads_hits_and_sends_the_query(stub: StubServer, small_catalog: 
         },
     ]
     backend = ElasticBackend(
-        make_client(stub.url), _fallback(small_catalog), "kb", catalog=lambda: small_catalog
+        make_client(stub.url), _fallback(small_catalog), "kb", catalog=lambda: small_catalog, cache_dir=None
     )
     assert backend.search("hộ chiếu bao nhiêu tiền", 3) == [Hit("cap-ho-chieu", 12, "fee", "", 12.5)]
     _, path, body = stub.cluster.requests[-1]
-    assert path == "/kb/_search" and body["size"] == 3
+    assert path == "/kb/_search" and body["size"] == RERANK_POOL  # candidates for the re-ranking
     tokens = body["query"]["bool"]["should"][0]["match"]["service"]["query"].split()
     assert "svc:cap-ho-chieu" in tokens and "sec:fee" in tokens
+
+
+def test_search_reranks_candidates_like_the_embedded_index(stub: StubServer, small_catalog: Catalog) -> None:
+    """Given the embedded index's own BM25 candidates, the cluster backend returns the same hits."""
+    index = EmbeddedIndex.build(small_catalog)
+    backend = ElasticBackend(
+        make_client(stub.url), _fallback(small_catalog), "kb", catalog=lambda: small_catalog, cache_dir=None
+    )
+    for question in ("hộ chiếu bao nhiêu tiền", "tam tru nop o dau", "bằng lái có còn dùng được không"):
+        analysis = inspect_query(question, index.lexicon)
+        stub.cluster.search_hits = [
+            {
+                "_id": index.docs[i].doc_id,
+                "_score": score,
+                "_source": {
+                    "service_id": index.docs[i].service_id,
+                    "service_no": index.docs[i].service_no,
+                    "section": index.docs[i].section,
+                    "text": index.docs[i].text,
+                },
+            }
+            for i, score in index.bm25.top(analysis.tokens, RERANK_POOL)
+        ]
+        assert backend.search(question, 3) == index.search(question, 3), question
 
 
 def test_cluster_error_falls_back_with_warning(
@@ -145,6 +170,7 @@ def test_cluster_error_falls_back_with_warning(
         _fallback(small_catalog),
         "kb",
         catalog=lambda: small_catalog,
+        cache_dir=None,
         retry_after=30,
         clock=lambda: now[0],
     )
@@ -162,7 +188,11 @@ def test_cluster_error_falls_back_with_warning(
 
 def test_unreachable_cluster_falls_back(small_catalog: Catalog) -> None:
     backend = ElasticBackend(
-        make_client("http://127.0.0.1:9"), _fallback(small_catalog), "kb", catalog=lambda: small_catalog
+        make_client("http://127.0.0.1:9"),
+        _fallback(small_catalog),
+        "kb",
+        catalog=lambda: small_catalog,
+        cache_dir=None,
     )
     assert backend.search("bằng lái hết bao nhiêu tiền", 1)[0].service_id == "cap-doi-giay-phep-lai-xe"
 
@@ -177,7 +207,7 @@ def test_real_cluster_round_trip(small_catalog: Catalog, docs: List[SectionDoc])
     name = indexer.reindex(docs)
     try:
         backend = ElasticBackend(
-            make_client(url), _fallback(small_catalog), alias, catalog=lambda: small_catalog
+            make_client(url), _fallback(small_catalog), alias, catalog=lambda: small_catalog, cache_dir=None
         )
         embedded = _fallback(small_catalog)
         for question in ("hộ chiếu bao nhiêu tiền", "kt3 ở đâu", "doi bang lai mat may ngay"):

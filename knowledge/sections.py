@@ -1,0 +1,336 @@
+"""Which section a question asks about: a small classifier trained on the guidance NLU examples.
+
+The eight aspect intents of ``data/nlu/guidance.yml`` (the Rasa training data, a labelled set of
+its own) are the classes; ``INTENT_SECTIONS`` maps each to the sections (or ``"faq"``) that answer
+it. Features are computed on the folded, abbreviation-expanded text, so questions typed with and
+without diacritics look the same: words, word bigrams, character n-grams (3–5, across word
+boundaries, which catches "o dau", "bao lau") and the section cue phrases of
+``analysis.SECTION_CUES`` as ``cue:<section>`` features. Service names found by the lexicon are
+masked (one ``svc`` word), and the last clause of the text gets features of its own (the question
+that ends a long story). The cue phrases themselves are extra, lighter training examples.
+
+Search adds ``PRIOR_WEIGHT · log(P(intent of the section) / P(best intent))`` to the backend score
+of its best ``RERANK_POOL`` candidates (:func:`rerank_scores`), the same for both backends. Frequent
+questions count as the law-status intent: for "is X still valid?" they come first; for a fee or
+documents question the fee or documents section comes first and a frequent question that happens
+to restate it follows.
+
+Training uses scikit-learn's multinomial logistic regression; only the weights are kept (a
+``.npz`` cached next to the search index, keyed by the training file's content), so searching
+needs neither scikit-learn nor retraining: a prediction is a column sum and a softmax.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import math
+import re
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import yaml
+
+from knowledge.analysis import ANALYSIS_VERSION, SECTION_CUES, Lexicon, QueryAnalysis, inspect_query
+from knowledge.hits import Hit
+
+log = logging.getLogger(__name__)
+
+TRAINING_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu" / "guidance.yml"
+# Bump when features or training change: it invalidates cached weights.
+FEATURE_VERSION = 2
+REGULARISATION_C = 30.0
+CUE_EXAMPLE_WEIGHT = 0.5
+# Re-ranking: how many backend candidates are re-scored, and the weight of the log-probability.
+RERANK_POOL = 50
+PRIOR_WEIGHT = 10.0
+
+FAQ_CLASS = "faq"
+# Intent → sections that answer it ("faq": the frequent questions, which answer law-status questions).
+INTENT_SECTIONS: Mapping[str, Tuple[str, ...]] = {
+    "ask_overview": ("overview",),
+    "ask_documents": ("documents",),
+    "ask_fee": ("fee",),
+    "ask_processing_time": ("processing_time",),
+    "ask_how_to_file": ("channels", "online_steps", "agency"),
+    "ask_eligibility": ("who",),
+    "ask_legal_basis": ("legal_basis",),
+    "ask_law_status": (FAQ_CLASS,),
+}
+
+_ANNOTATION_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
+
+
+def read_examples(path: Path = TRAINING_FILE) -> List[Tuple[str, str]]:
+    """(text, intent) for the intents of ``INTENT_SECTIONS`` in a Rasa NLU YAML file."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    examples: List[Tuple[str, str]] = []
+    for block in (raw or {}).get("nlu", []) or []:
+        intent = str(block.get("intent")) if isinstance(block, dict) else ""
+        if intent not in INTENT_SECTIONS:
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                text = _ANNOTATION_RE.sub(lambda m: m.group(1) or m.group(2) or "", line[2:]).strip()
+                if text:
+                    examples.append((text, intent))
+    return examples
+
+
+SERVICE_MASK = "svc"
+
+
+def cue_examples() -> List[Tuple[str, str]]:
+    """The section cue phrases of ``analysis.SECTION_CUES`` as extra examples of their intents.
+
+    The guidance examples are few (about fifty per intent); the cue list is hand-written
+    knowledge of how each section is asked about ("thẩm quyền", "bao nhiêu ngày"), so each cue
+    phrase teaches the classifier one more wording. Trained with ``CUE_EXAMPLE_WEIGHT``.
+    """
+    intent_of = {section: intent for intent, sections in INTENT_SECTIONS.items() for section in sections}
+    return [
+        (phrase, intent_of[section])
+        for section, phrases in SECTION_CUES.items()
+        if section in intent_of
+        for phrase in phrases
+    ]
+
+
+def features(query: QueryAnalysis) -> List[str]:
+    """Distinct features of a query (folded words, bigrams, character n-grams, cue sections).
+
+    The words of a service alias found in the query become one ``svc`` word: the classifier learns
+    how a question asks, not which services the training examples happened to name.
+    """
+    ends = {start: end for start, end, _ in query.alias_spans}
+    words: List[str] = []
+    tail_at: Optional[int] = None
+    i = 0
+    while i < len(query.words):
+        if tail_at is None and i >= query.tail_start:
+            tail_at = len(words)
+        if i in ends:
+            words.append(SERVICE_MASK)
+            i = ends[i]
+        else:
+            words.append(query.words[i])
+            i += 1
+    out = _text_features(words, "")
+    # The last clause again, with its own weights: for short questions it is the whole text, so
+    # what the classifier learns there carries over to the question ending a long story.
+    out |= _text_features(words[tail_at or 0 :], "t")
+    out.update(f"cue:{section}" for section in query.cues)
+    return sorted(out)
+
+
+def _text_features(words: Sequence[str], prefix: str) -> set:
+    out = {f"{prefix}w:{w}" for w in words}
+    out.update(f"{prefix}b:{a}_{b}" for a, b in itertools.pairwise(words))
+    joined = f" {' '.join(words)} "
+    for size in (3, 4, 5):
+        out.update(f"{prefix}c:{joined[i : i + size]}" for i in range(len(joined) - size + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class SectionClassifier:
+    """Linear model over named features: ``weights`` is features × classes."""
+
+    classes: Tuple[str, ...]
+    vocabulary: Mapping[str, int]
+    weights: np.ndarray
+    intercept: np.ndarray
+
+    @classmethod
+    def train(
+        cls,
+        examples: Sequence[Tuple[str, str]],
+        lexicon: Lexicon,
+        c: float = REGULARISATION_C,
+    ) -> SectionClassifier:
+        """Fit on (text, intent) pairs; ``lexicon`` finds the service names to mask."""
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression  # only when (re)training
+
+        extra = cue_examples()
+        weights = [1.0] * len(examples) + [CUE_EXAMPLE_WEIGHT] * len(extra)
+        examples = [*examples, *extra]
+        rows = [features(inspect_query(text, lexicon)) for text, _ in examples]
+        vocabulary: Dict[str, int] = {}
+        for row in rows:
+            for name in row:
+                vocabulary.setdefault(name, len(vocabulary))
+        indptr: List[int] = [0]
+        indices: List[int] = []
+        values: List[float] = []
+        for row in rows:
+            indices.extend(vocabulary[name] for name in row)
+            values.extend([1.0 / math.sqrt(len(row))] * len(row))
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix((values, indices, indptr), shape=(len(rows), len(vocabulary)))
+        model = LogisticRegression(C=c, max_iter=5000)
+        model.fit(matrix, [intent for _, intent in examples], sample_weight=weights)
+        return cls(
+            classes=tuple(str(x) for x in model.classes_),
+            vocabulary=vocabulary,
+            weights=np.ascontiguousarray(model.coef_.T, dtype=np.float32),
+            intercept=np.asarray(model.intercept_, dtype=np.float64),
+        )
+
+    def probabilities(self, query: QueryAnalysis) -> Dict[str, float]:
+        """P(intent | query) for every intent."""
+        ids = [self.vocabulary[name] for name in features(query) if name in self.vocabulary]
+        logits = self.intercept.copy()
+        if ids:
+            logits += self.weights[ids].sum(axis=0) / math.sqrt(len(ids))
+        logits -= logits.max()
+        exp = np.exp(logits)
+        exp /= exp.sum()
+        return dict(zip(self.classes, exp.tolist(), strict=True))
+
+    def section_log_priors(self, query: QueryAnalysis) -> Dict[str, float]:
+        """Section (or ``"faq"``) → log P(its intent | query) − log P(best intent | query), all ≤ 0."""
+        probs = self.probabilities(query)
+        best = max(probs.values())
+        priors: Dict[str, float] = {}
+        for intent, p in probs.items():
+            for section in INTENT_SECTIONS.get(intent, ()):
+                priors[section] = math.log(max(p, 1e-9) / best)
+        return priors
+
+    def save(self, path: Path) -> None:
+        names = np.empty(len(self.vocabulary), dtype=object)
+        for name, i in self.vocabulary.items():
+            names[i] = name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as handle:
+            np.savez(
+                handle,
+                classes=np.array(self.classes, dtype=str),
+                names=names.astype(str),
+                weights=self.weights,
+                intercept=self.intercept,
+            )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> SectionClassifier:
+        with np.load(path, allow_pickle=False) as data:
+            names = data["names"].tolist()
+            return cls(
+                classes=tuple(data["classes"].tolist()),
+                vocabulary={name: i for i, name in enumerate(names)},
+                weights=data["weights"],
+                intercept=data["intercept"],
+            )
+
+
+def training_digest(lexicon: Lexicon, path: Path = TRAINING_FILE) -> str:
+    """Cache key: versions, training file content and the aliases that mask service names."""
+    digest = hashlib.sha256(
+        (
+            f"sections-v{FEATURE_VERSION}-analysis-v{ANALYSIS_VERSION}-c{REGULARISATION_C}"
+            f"-w{CUE_EXAMPLE_WEIGHT}-{sorted(SECTION_CUES.items())}"
+        ).encode()
+    )
+    digest.update(path.read_bytes())
+    for key in sorted(lexicon.aliases):
+        digest.update(" ".join(key).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+KEEP_CACHED = 4  # classifier files kept in the cache directory (most recently written first)
+
+_lock = threading.Lock()
+_trained: Dict[str, SectionClassifier] = {}  # digest → classifier, so a process trains each once
+
+
+def load_classifier(
+    lexicon: Lexicon, cache_dir: Optional[Path], training_file: Path = TRAINING_FILE
+) -> Optional[SectionClassifier]:
+    """The classifier for ``training_file`` and ``lexicon``: from memory, the cache, or trained.
+
+    A trained classifier is written to ``cache_dir`` (when given) as ``sections-<digest>.npz``.
+    None (with a warning) when the training file or scikit-learn is missing: search then ranks
+    on its cue phrases alone.
+    """
+    try:
+        digest = training_digest(lexicon, training_file)
+    except OSError as exc:
+        log.warning("no section classifier: cannot read %s (%s)", training_file, exc)
+        return None
+    path = cache_dir / f"sections-{digest}.npz" if cache_dir else None
+    with _lock:
+        classifier = _trained.get(digest)
+        if classifier is None and path is not None and path.exists():
+            try:
+                classifier = SectionClassifier.load(path)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("ignoring unreadable section classifier cache %s: %s", path, exc)
+        if classifier is None:
+            try:
+                classifier = SectionClassifier.train(read_examples(training_file), lexicon)
+            except ImportError as exc:
+                log.warning("no section classifier: scikit-learn is not installed (%s)", exc)
+                return None
+        if path is not None and not path.exists():
+            _save(classifier, path)
+        _trained[digest] = classifier
+        return classifier
+
+
+def _save(classifier: SectionClassifier, path: Path) -> None:
+    try:
+        classifier.save(path)
+        written = sorted(path.parent.glob("sections-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in written[KEEP_CACHED:]:
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not write section classifier cache %s: %s", path, exc)
+
+
+def rerank_scores(
+    query: QueryAnalysis,
+    sections: Sequence[str],
+    scores: Sequence[float],
+    classifier: Optional[SectionClassifier],
+    weight: Optional[float] = None,
+) -> List[Tuple[int, float]]:
+    """(position, new score) of the candidates, best first, after the section prior.
+
+    Each candidate (its section and backend score, best first) gains
+    ``weight · (log P(intent of its section | query) − log P(best intent | query))``: 0 for the
+    sections of the most likely intent, negative for the others, so scores keep their scale (a
+    service alias match still scores above ``guide.CONFIDENT_SCORE``). Frequent questions belong
+    to the law-status intent: they come first for "is X still valid / abolished?" questions and
+    after the matching section otherwise. Ties keep the backend's order; without a classifier the
+    backend's ranking is returned unchanged.
+    """
+    if classifier is None:
+        return list(enumerate(scores))
+    if weight is None:
+        weight = PRIOR_WEIGHT
+    priors = classifier.section_log_priors(query)
+    shifted = []
+    for position, (section, score) in enumerate(zip(sections, scores, strict=True)):
+        key = FAQ_CLASS if section.startswith("faq:") else section
+        shifted.append((score + weight * priors.get(key, 0.0), position))
+    shifted.sort(key=lambda item: (-item[0], item[1]))
+    return [(position, score) for score, position in shifted]
+
+
+def rerank(
+    query: QueryAnalysis, hits: Sequence[Hit], k: int, classifier: Optional[SectionClassifier]
+) -> List[Hit]:
+    """The k best ``hits`` after :func:`rerank_scores` (their scores replaced by the new ones)."""
+    order = rerank_scores(query, [h.section for h in hits], [h.score for h in hits], classifier)
+    return [replace(hits[position], score=score) for position, score in order[:k]]
