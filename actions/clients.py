@@ -13,9 +13,9 @@ def catalog() -> Catalog:
 
 
 def search(query: str, k: int) -> List[Hit]:
-    from knowledge import search as knowledge_search
+    from bot.search import search as configured_search
 
-    return knowledge_search(query, k=k)
+    return configured_search(query, k)
 
 
 def hotline() -> str:

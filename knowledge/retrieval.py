@@ -18,14 +18,29 @@ _backend: Optional[SearchBackend] = None
 _lock = threading.Lock()
 
 
+_configured_url: Optional[str] = None
+
+
+def configure(url: Optional[str]) -> None:
+    """Set the Elasticsearch URL from the application's settings ("" or None: embedded index).
+
+    ``knowledge`` does not import ``bot``: the processes that own the settings (action server,
+    Rasa server, CLI) call this before the first search.
+    """
+    global _configured_url
+    _configured_url = (url or "").strip()
+    set_backend(None)
+
+
 def elasticsearch_url(url: Optional[str] = None) -> Optional[str]:
     """The Elasticsearch URL to use, or None for the embedded index.
 
-    An explicit ``url`` wins ("" means: not configured).
+    An explicit ``url`` wins, then :func:`configure`'s ("" means: not configured); a standalone
+    ``python -m knowledge`` without either reads ``ELASTICSEARCH_URL`` from the environment.
     """
-    if url is not None:
-        return url.strip() or None
-    # SETTINGS: the only place that reads the environment; switch to bot.settings when it lands.
+    for candidate in (url, _configured_url):
+        if candidate is not None:
+            return candidate.strip() or None
     return (os.environ.get("ELASTICSEARCH_URL") or "").strip() or None
 
 

@@ -74,7 +74,7 @@ def service_card(service: Service, matched: List[str] | None = None) -> Dict[str
 
 def search_cards(query: str, limit: int = 5) -> List[Dict[str, Any]]:
     """Cards of the services the knowledge search ranks best for ``query`` (best first)."""
-    from knowledge import search
+    from bot.search import search
     from knowledge.catalog import default_catalog
 
     catalog = default_catalog()
