@@ -73,15 +73,19 @@ class ActionSubscribeTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        from bot.outreach.subscribers import CHANNELS, subscribe
-        from bot.outreach.topics import TOPICS
+        from bot.outreach.subscribers import CHANNELS, current_topics, subscribe
+        from bot.outreach.topics import TOPIC_IDS, TOPICS
 
         channel = _channel(tracker)
         if channel not in CHANNELS:
             dispatcher.utter_message(response="utter_subscribe_channel_needed")
             return []
         chosen = entity_value(tracker, "topic")
-        topics = [t.id for t in TOPICS] if chosen in (None, ALL_TOPICS) else [chosen]
+        if chosen is None or chosen == ALL_TOPICS or chosen not in TOPIC_IDS:
+            topics = [t.id for t in TOPICS]
+        else:
+            # A tap adds a topic to those already chosen.
+            topics = [*current_topics(channel, tracker.sender_id), chosen]
         year_slot: Any = tracker.get_slot("birth_year")
         result = subscribe(
             channel,

@@ -79,7 +79,7 @@ def find_locations(text: str) -> List[Dict[str, Any]]:
             ward = (start, end)
         elif kind in ("huyen", "quan", "thi xa") and district is None:
             district = (start, end)
-    parts = [text[s:e] for s, e in (ward, district) if s is not None] if ward or district else []
+    parts = [text[span[0] : span[1]] for span in (ward, district) if span is not None]
     result = convert_address(", ".join([*parts, old_name]))
     entities: List[Dict[str, Any]] = []
     if result.new and result.new.province:
