@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 # Placeholder → text used when the subscriber did not give that value.
 PLACEHOLDERS: dict[str, str] = {
-    "commune": "xã/phường của ông/bà",
-    "province": "tỉnh/thành phố của ông/bà",
+    "commune": "xã/phường của bạn",
+    "province": "tỉnh/thành phố của bạn",
 }
 MAX_TEXT_LENGTH = 4000  # Telegram's limit is 4096 characters; leave room for filled placeholders
 

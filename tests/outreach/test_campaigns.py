@@ -48,7 +48,7 @@ def test_literal_braces_and_fallbacks_render(any_engine) -> None:
     add_subscribers(any_engine, ["1"])  # no commune given
     campaigns.create_campaign(any_engine, "b", "Bà con {commune} {{Đề án 06}}")
     result = campaigns.dry_run(any_engine, "b", 2, utcnow() - timedelta(days=7))
-    assert result.sample == "Bà con xã/phường của ông/bà {Đề án 06}"
+    assert result.sample == "Bà con xã/phường của bạn {Đề án 06}"
 
 
 def test_segment_selection_by_channel_place_and_topic(any_engine) -> None:

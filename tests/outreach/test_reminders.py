@@ -33,7 +33,7 @@ def test_id_card_rule_picks_the_renewal_ages_once(any_engine) -> None:
     made = reminders(any_engine)
     assert sorted(key for _, key, _ in made) == ["id_card:14", "id_card:25", "id_card:40", "id_card:60"]
     text = dict((key, text) for _, key, text in made)["id_card:25"]
-    assert "năm 2026 ông/bà đủ 25 tuổi" in text
+    assert "năm 2026 bạn đủ 25 tuổi" in text
     assert "https://dichvucong.gov.vn/" in text
     assert set(states(any_engine).values()) == {"queued"}
     assert set(states(any_engine)) == {"a", "b", "c", "d"}

@@ -54,7 +54,7 @@ def test_changing_topics_updates_and_keeps_known_place(any_engine) -> None:
 
 
 def test_bad_input_gets_a_vietnamese_message_and_changes_nothing(any_engine) -> None:
-    assert subscribe("telegram", "1", [], engine=any_engine).message.startswith("Ông/bà vui lòng chọn")
+    assert subscribe("telegram", "1", [], engine=any_engine).message.startswith("Bạn vui lòng chọn")
     assert subscribe("telegram", "1", ["bong_da"], engine=any_engine).outcome == "invalid"
     assert (
         "Năm sinh" in subscribe("telegram", "1", ["dich_vu_moi"], birth_year=3000, engine=any_engine).message
