@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator, List
@@ -92,6 +93,28 @@ def server(model_path: Path, database_url: str, tmp_path: Path) -> Iterator[Serv
     running = Server(model_path, database_url, tmp_path / "rasa.log")
     yield running
     running.stop()
+
+
+def status_of(port: int, path: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_console_and_outreach_endpoints_are_served_behind_the_login(server: Server) -> None:
+    assert status_of(server.port, "/webhooks/console/") in (302, 303)
+    assert status_of(server.port, "/webhooks/console/login") == 200
+    assert status_of(server.port, "/webhooks/outreach/topics") == 401
+    assert status_of(server.port, "/webhooks/outreach/campaigns") == 401
 
 
 def test_rest_channel_greets_in_every_form_and_restart_keeps_the_conversation(
