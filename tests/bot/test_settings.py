@@ -43,3 +43,14 @@ def test_describe_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = describe(load_settings(_env_file=None))
     assert shown["TELEGRAM_BOT_TOKEN"] == "***"
     assert "real-token-value" not in str(shown)
+
+
+def test_env_example_lists_every_setting() -> None:
+    from pathlib import Path
+
+    from bot.settings import PROJECT_ROOT, Settings
+
+    text = Path(PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = {line.lstrip("# ").split("=", 1)[0] for line in text.splitlines() if "=" in line}
+    expected = {str(f.field_info.extra.get("env")) for f in Settings.__fields__.values()}
+    assert expected <= listed, sorted(expected - listed)
