@@ -125,6 +125,29 @@ def compose_faq(catalog: Catalog, service_id: str, index: int, hotline: str) -> 
     return Answer("\n".join(lines), feedback_buttons(), service.id, "faq")
 
 
+def compose_law_status(catalog: Catalog, service_id: str, faq_index: Optional[int], hotline: str) -> Answer:
+    """ "Is X still required / abolished?": what changed and from when (the overview), plus the
+    frequent question closest to the citizen's, when there is one."""
+    service = catalog.by_id(service_id)
+    overview = service.overview
+    lines = [f"{service.name} — quy định hiện hành"]
+    sourced: List[Sourced] = []
+    if not overview.is_gap:
+        lines.extend(_bullets(overview))
+        sourced.append(overview)
+    if faq_index is not None:
+        faq = service.faq[faq_index]
+        lines.extend([f"Hỏi: {faq.question}", f"Đáp: {faq.answer}"])
+        sourced.append(faq)
+    caveats = [s.caveat for s in sourced if s.caveat]
+    for caveat in caveats[:2]:
+        lines.append(f"Lưu ý: {caveat}")
+    if not sourced:
+        lines.append(f"Bạn xem trang chính thức: {service.official_url} hoặc gọi tổng đài {hotline}.")
+    lines.extend(_source_lines(service, sourced or [overview]))
+    return Answer("\n".join(lines), feedback_buttons(), service.id, "law_status", is_gap=not sourced)
+
+
 def _source_lines(service: Service, sections: Sequence[Sourced]) -> List[str]:
     sources: List[str] = []
     for section in sections:

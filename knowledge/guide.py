@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-from knowledge.answers import SECTION_ASPECT, Answer, compose, compose_faq, service_buttons
+from knowledge.answers import (
+    SECTION_ASPECT,
+    Answer,
+    compose,
+    compose_faq,
+    compose_law_status,
+    service_buttons,
+)
 from knowledge.catalog import Catalog
 from knowledge.hits import Hit
 from knowledge.schema import Service
@@ -42,7 +49,9 @@ def _faq_index(section: str) -> Optional[int]:
 
 def _answer_from_hit(catalog: Catalog, hit: Hit, aspect: Optional[str], hotline: str) -> Answer:
     index = _faq_index(hit.section)
-    if aspect in (None, "law_status") and index is not None:
+    if aspect == "law_status":
+        return compose_law_status(catalog, hit.service_id, index, hotline)
+    if aspect is None and index is not None:
         return compose_faq(catalog, hit.service_id, index, hotline)
     if aspect and aspect != "law_status":
         return compose(catalog, hit.service_id, aspect, hotline)
@@ -68,6 +77,8 @@ def answer_question(
                 hits = [h for h in hits if _faq_index(h.section) is not None] or hits
             if hits:
                 return GuideResult("answered", _answer_from_hit(catalog, hits[0], aspect, hotline))
+            if aspect == "law_status":
+                return GuideResult("answered", compose_law_status(catalog, service_id, None, hotline))
             return GuideResult("answered", compose(catalog, service_id, "overview", hotline))
         return GuideResult("answered", compose(catalog, service_id, aspect, hotline))
 

@@ -100,7 +100,11 @@ def test_law_status_prefers_a_frequent_question(catalog: Catalog) -> None:
         HOTLINE,
     )
     assert result.answer is not None
-    assert "Hỏi:" in result.answer.text and "31/12/2022" in result.answer.text
+    text = result.answer.text
+    assert text.startswith("Đăng ký thường trú — quy định hiện hành")
+    assert "Hỏi:" in text and "31/12/2022" in text
+    # the overview (what changed and from when) comes first, then the closest frequent question
+    assert text.index("01/10/2025") < text.index("Hỏi:")
 
 
 def test_unknown_service_id_is_ignored(catalog: Catalog) -> None:
