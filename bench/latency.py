@@ -12,6 +12,12 @@ Target: p95 ≤ 150 ms at 10 concurrent conversations.
 
 ``--answers OUT`` also runs the end-to-end answer benchmark (bench.answers) on the same servers
 first, so that ``bench.run`` starts each server once.
+
+``--workers N`` also measures our model behind N Sanic workers with the Redis lock store (a
+throw-away ``redis-server``; label ``ours-Nw``), the way ``SANIC_WORKERS=N REDIS_URL=… make run``
+serves it. ``--before DIR [--before-model M]`` also measures a model served by another checkout of
+the code (label ``before``), e.g. ``git archive HEAD~1 | tar -x -C DIR`` with ``DIR/.venv`` linked
+to this one: before/after figures from the same run on a shared machine.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from bench import _models, answers
-from bench._servers import Assistant
+from bench._servers import ROOT, Assistant
 from bench.metrics import aggregate, percentile, spread
 
 PNG = Path(__file__).resolve().parent / "latency.png"
@@ -115,11 +121,13 @@ def measure_model(
     budget: Dict[int, tuple],
     repeats: int,
     facts: Optional[Sequence[answers.Fact]] = None,
+    root: Path = ROOT,
+    workers: int = 1,
 ) -> Dict[str, Any]:
     texts = texts_for_load()
-    print(f"  starting {label} (action server + rasa run) …", flush=True)
-    out: Dict[str, Any] = {"model": str(model)}
-    with Assistant(workdir / label, model, label) as assistant:
+    print(f"  starting {label} (action server + rasa run, {workers} worker(s)) …", flush=True)
+    out: Dict[str, Any] = {"model": str(model), "workers": workers, "root": str(root)}
+    with Assistant(workdir / label, model, label, root=root, workers=workers) as assistant:
         sent = 1  # the first answer
         out["first_answer_s"] = assistant.rasa.first_answer_s
         print(f"  {label}: first answer {assistant.rasa.first_answer_s:.1f} s after `rasa run`", flush=True)
@@ -166,18 +174,30 @@ def measure_model(
     return out
 
 
+def variant_names(result: Dict[str, Any]) -> List[str]:
+    """Measured variants in display order: ours, ours-Nw, before, stock."""
+    extra = [n for n in result if n.startswith("ours-")]
+    return [n for n in ("ours", *extra, "before", "stock") if n in result]
+
+
 def latency_png(result: Dict[str, Any], path: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n in ("ours", "stock") if n in result]
+    names = variant_names(result)
     levels = [str(c) for c in result["levels"]]
     fig, axes = plt.subplots(1, len(levels), figsize=(3.0 * len(levels), 3.4), dpi=80, sharey=True)
     for ax, level in zip(axes if len(levels) > 1 else [axes], levels, strict=True):
         data = [result[n]["samples_ms"].get(level, []) or [0.0] for n in names]
-        ax.boxplot(data, labels=names, showfliers=True, whis=(5, 95), flierprops={"markersize": 2})
+        ax.boxplot(
+            data,
+            labels=[n.replace("-", "\n") for n in names],
+            showfliers=True,
+            whis=(5, 95),
+            flierprops={"markersize": 2},
+        )
         ax.set_title(f"{level} concurrent", fontsize=9)
         ax.set_yscale("log")
         ax.axhline(TARGET_P95_MS, color="crimson", linewidth=0.8, linestyle="--")
@@ -192,33 +212,38 @@ def latency_png(result: Dict[str, Any], path: Path) -> Path:
 
 
 def render(result: Dict[str, Any]) -> List[str]:
-    names = [n for n in ("ours", "stock") if n in result]
+    names = variant_names(result)
+    width = max(7, *(len(n) + 1 for n in names))
     lines = [
         f"Latency through POST /webhooks/rest/webhook (custom action + knowledge search), "
         f"{result['repeats']} run(s) per level; levels bounded by messages/time: "
         + ", ".join(f"×{c}: {m} msgs/{s:.0f} s" for c, (m, s) in result["budget"].items()),
-        f"{'model':<7}{'conc.':>6}{'msgs':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'model':<{width}}{'conc.':>6}{'msgs':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'msg/s':>8}{'errors':>8}",
     ]
     for name in names:
         for level, fig in result[name]["levels"].items():
             lines.append(
-                f"{name:<7}{level:>6}{fig['messages']:>6.0f}{fig['p50_ms']:>9.0f}{fig['p95_ms']:>9.0f}"
+                f"{name:<{width}}{level:>6}{fig['messages']:>6.0f}{fig['p50_ms']:>9.0f}{fig['p95_ms']:>9.0f}"
                 f"{fig['p99_ms']:>9.0f}{fig['messages_per_s']:>8.1f}{fig['errors']:>8.0f}"
             )
     for name in names:
         r = result[name]
         lines.append(
-            f"{name}: first answer {r['first_answer_s']:.1f} s after `rasa run`; "
+            f"{name} ({r.get('workers', 1)} worker(s)): first answer {r['first_answer_s']:.1f} s after "
+            "`rasa run`; "
             f"after {r['messages_before_rss']} messages RSS rasa {r['rss_mb']['rasa']:.0f} MiB, "
             f"actions {r['rss_mb']['actions']:.0f} MiB"
         )
-    p95 = result["ours"]["levels"].get("10", {}).get("p95_ms")
-    if p95 is not None:
-        lines.append(
-            f"target p95 ≤ {TARGET_P95_MS:.0f} ms at 10 concurrent: {p95:.0f} ms "
-            + ("✓" if p95 <= TARGET_P95_MS else "✗")
-        )
+    for name in names:
+        if name == "stock":
+            continue
+        p95 = result[name]["levels"].get("10", {}).get("p95_ms")
+        if p95 is not None:
+            lines.append(
+                f"{name}: target p95 ≤ {TARGET_P95_MS:.0f} ms at 10 concurrent: {p95:.0f} ms "
+                + ("✓" if p95 <= TARGET_P95_MS else "✗")
+            )
     if result.get("png"):
         lines.append(f"latency distributions: {result['png']}")
     return lines
@@ -232,6 +257,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller message budgets, one run per level")
     parser.add_argument("--repeats", type=int, default=None, help="runs per level (default 1 quick, 3 full)")
     parser.add_argument("--answers", type=Path, help="also run bench.answers on the same servers; JSON here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        action="append",
+        default=[],
+        help="also measure our model behind N Sanic workers + Redis lock store (repeatable; redis-server)",
+    )
+    parser.add_argument(
+        "--before", type=Path, help="also measure our model served by the code checkout in this folder"
+    )
+    parser.add_argument("--before-model", type=Path, help="the model for --before (default: --model)")
     parser.add_argument("--png", type=Path, default=PNG)
     parser.add_argument("--json", dest="json_out", type=Path)
     args = parser.parse_args(argv)
@@ -249,6 +285,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         work = Path(tmp)
         result["ours"] = measure_model(args.model, "ours", work, budget, repeats, facts)
+        for workers in sorted(set(args.workers) - {1}):
+            label = f"ours-{workers}w"
+            result[label] = measure_model(args.model, label, work, budget, repeats, workers=workers)
+        if args.before:
+            before_model = args.before_model or args.model
+            result["before"] = measure_model(before_model, "before", work, budget, repeats, root=args.before)
         if not args.no_stock:
             stock = args.stock_model
             if stock is None:
@@ -272,9 +314,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.answers.write_text(json.dumps(answers_result, ensure_ascii=False, indent=2), encoding="utf-8")
     if args.json_out:
         slim = json.loads(json.dumps(result))
-        for name in ("ours", "stock"):
-            if name in slim:
-                slim[name].pop("samples_ms", None)
+        for name in variant_names(slim):
+            slim[name].pop("samples_ms", None)
         args.json_out.write_text(json.dumps(slim, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 

@@ -14,7 +14,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.settings import get_settings
+from bot.settings import SettingsError, get_settings
 
 
 def lock_store_for(url: Optional[str]) -> LockStore:
@@ -37,10 +37,21 @@ def lock_store_for(url: Optional[str]) -> LockStore:
 
 
 class SettingsLockStore(LockStore):
-    """``endpoints.yml`` lock store type that delegates to the store named by settings."""
+    """``endpoints.yml`` lock store type that delegates to the store named by settings.
+
+    Rasa lets any custom lock store run several Sanic workers, so this one refuses
+    ``SANIC_WORKERS`` > 1 without ``REDIS_URL``: per-process in-memory locks would let two workers
+    handle two messages of one conversation at once.
+    """
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
-        self.inner = lock_store_for(get_settings().redis_url)
+        settings = get_settings()
+        if settings.sanic_workers > 1 and not settings.redis_url:
+            raise SettingsError(
+                f"SANIC_WORKERS={settings.sanic_workers} needs REDIS_URL (redis://host:6379/1): "
+                "several Rasa workers must share conversation locks"
+            )
+        self.inner = lock_store_for(settings.redis_url)
 
     def get_lock(self, conversation_id: str) -> Optional[TicketLock]:
         return self.inner.get_lock(conversation_id)

@@ -153,6 +153,13 @@ class Settings(BaseSettings):
     console_login_window_minutes: float = Field(15, env="CONSOLE_LOGIN_WINDOW_MINUTES", gt=0)
     console_min_password_length: int = Field(10, env="CONSOLE_MIN_PASSWORD_LENGTH", ge=8)
 
+    # --- serving performance (bot/serving.py, bot/tracker_store.py) ---
+    # SQLite tracker store (WAL): NORMAL syncs at checkpoints (a power cut may lose the last
+    # messages, never corrupts); FULL syncs every commit (slower).
+    tracker_sqlite_synchronous: Literal["NORMAL", "FULL"] = Field("NORMAL", env="TRACKER_SQLITE_SYNCHRONOUS")
+    # Rasa server processes (Rasa reads SANIC_WORKERS itself); more than one needs REDIS_URL.
+    sanic_workers: int = Field(1, env="SANIC_WORKERS", ge=1, le=64)
+
     class Config:
         env_file = str(PROJECT_ROOT / ".env")
         env_file_encoding = "utf-8"

@@ -4,9 +4,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 HF_HUB_OFFLINE=1
+# Serving: one TensorFlow thread per process (small models; several workers share the cores).
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTION_PORT="${ACTION_PORT:-5055}"
 mkdir -p var/log
+# Rasa server processes (SANIC_WORKERS, environment or .env): 1 by default; more (one per core)
+# need the Redis lock store (REDIS_URL).
+read -r SANIC_WORKERS has_redis < <("$BIN/python" -c \
+  'from bot.settings import get_settings as g; s = g(); print(s.sanic_workers, int(bool(s.redis_url)))')
+export SANIC_WORKERS
+if [ "$SANIC_WORKERS" != 1 ] && [ "$has_redis" != 1 ]; then
+  echo "SANIC_WORKERS=$SANIC_WORKERS needs REDIS_URL=redis://host:6379/1 (shared conversation locks)." >&2
+  exit 2
+fi
 
 "$BIN/python" -m bot db upgrade
 

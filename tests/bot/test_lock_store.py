@@ -56,3 +56,19 @@ async def test_two_workers_share_a_conversation_lock(redis_url: str) -> None:
     assert not second.get_or_create_lock(conversation).is_locked(second_ticket)
     second.finish_serving(conversation, second_ticket)
     first.delete_lock(conversation)
+
+
+def test_several_workers_need_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    settings.get_settings.cache_clear()
+    try:
+        with pytest.raises(settings.SettingsError, match="SANIC_WORKERS=2 needs REDIS_URL"):
+            SettingsLockStore()
+        monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/1")
+        settings.get_settings.cache_clear()
+        assert isinstance(SettingsLockStore().inner, RedisLockStore)  # no connection until used
+    finally:
+        settings.get_settings.cache_clear()

@@ -63,3 +63,38 @@ def test_default_url_is_sqlite_under_var(monkeypatch: pytest.MonkeyPatch) -> Non
         assert tracker_store_url() == "postgresql://u@localhost/x"
     finally:
         settings.get_settings.cache_clear()
+
+
+async def test_sqlite_uses_wal_and_the_configured_sync_level(
+    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import settings
+
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    for level, number in (("NORMAL", 1), ("FULL", 2)):
+        monkeypatch.setenv("TRACKER_SQLITE_SYNCHRONOUS", level)
+        settings.get_settings.cache_clear()
+        try:
+            store = SettingsTrackerStore(domain=domain, host=url)
+        finally:
+            settings.get_settings.cache_clear()
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == number
+        store.engine.dispose()
+
+
+async def test_sqlite_connection_is_kept_between_messages(tmp_path: Path, domain: Domain) -> None:
+    store = SettingsTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    opened: list[object] = []
+    sa_event = pytest.importorskip("sqlalchemy").event
+    sa_event.listen(store.engine, "connect", lambda connection, _record: opened.append(connection))
+    tracker = DialogueStateTracker.from_events("citizen-7", [ActionExecuted("action_listen")])
+    for text in ("xin chào", "lệ phí", "cảm ơn"):
+        tracker.update(UserUttered(text, {"name": "greet", "confidence": 0.9}))
+        await store.save(tracker)
+        restored = await store.retrieve("citizen-7")
+        assert restored is not None and restored.latest_message is not None
+        assert restored.latest_message.text == text
+    assert len(opened) == 1
+    store.engine.dispose()
