@@ -21,6 +21,8 @@ if [ "$SANIC_WORKERS" != 1 ] && [ "$has_redis" != 1 ]; then
 fi
 
 "$BIN/python" -m bot db upgrade
+# REST, console and outreach always; Telegram and Zalo when their settings are set.
+"$BIN/python" -m bot channels credentials --base credentials.yml --out var/credentials.yml
 
 pids=()
 stop() {
@@ -35,7 +37,7 @@ trap stop INT TERM EXIT
 
 "$BIN/rasa" run actions --actions actions --port "$ACTION_PORT" > var/log/actions.log 2>&1 &
 pids+=($!)
-"$BIN/rasa" run --model models/tro-ly.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+"$BIN/rasa" run --model models/tro-ly.tar.gz --endpoints endpoints.yml --credentials var/credentials.yml \
   --enable-api --port "$RASA_PORT" --log-file var/log/rasa.log &
 pids+=($!)
 
@@ -54,6 +56,7 @@ The assistant is running.
                   -d '{"sender": "demo", "message": "xin chào"}'
   HTTP API:     http://localhost:${RASA_PORT}/ (status: /status)
   Actions:      http://localhost:${ACTION_PORT}/health
+  Console:      http://localhost:${RASA_PORT}/webhooks/console/ (account: .venv/bin/python -m bot staff add NAME --password-stdin)
   Logs:         var/log/rasa.log, var/log/actions.log
 Press Ctrl-C to stop.
 MSG
