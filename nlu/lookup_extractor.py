@@ -4,12 +4,26 @@ The knowledge base generates the ``service`` lookup table and its synonyms
 (``data/nlu/services.generated.yml``), so "cccd", "căn cước" and "can cuoc" all become the entity
 ``service`` with value ``cap-doi-cap-lai-the-can-cuoc``. Matching runs on diacritic-folded words:
 the longest alias wins and matches never overlap.
+
+Every alias mention is found, so a question about one service that names another one as a paper it
+needs ("đăng ký mã số thuế có cần photo căn cước không") or as a part of it ("liên thông khai sinh,
+nhập hộ khẩu và thẻ bảo hiểm y tế") would yield several services. Two configurable rules keep the
+service the citizen asks about (:func:`disambiguate`):
+
+* ``linked_services`` — a liên thông service absorbs the services it links (the same lists as
+  ``linked_services`` in ``knowledge/services/*.yaml``; a test keeps them equal): when it is
+  mentioned, mentions of its linked services are dropped.
+* ``document_names`` — names that denote a paper rather than a procedure ("căn cước", "cccd",
+  "hộ khẩu", "thẻ bhyt", "hộ chiếu", "bằng lái", "sổ đỏ" …). A mention through one of these exact
+  names is dropped when the message also mentions a service through a name that is not a document
+  name ("đổi cccd", "nhập hộ khẩu" and "gia hạn thẻ bhyt" name procedures and stay). When every
+  mention is a document name, all are kept.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -52,18 +66,54 @@ class AliasMatcher:
             for size in range(min(self.max_words, len(words) - i), 0, -1):
                 key = " ".join(w for w, _, _ in words[i : i + size])
                 if key in self.table:
-                    match = (size, self.table[key])
+                    match = (size, key, self.table[key])
                     break
             if match is None:
                 i += 1
                 continue
-            size, (entity, value) = match
+            size, key, (entity, value) = match
             start, end = words[i][1], words[i + size - 1][2]
             found.append(
-                {"entity": entity, "start": start, "end": end, "value": value, "text": text[start:end]}
+                {
+                    "entity": entity,
+                    "start": start,
+                    "end": end,
+                    "value": value,
+                    "text": text[start:end],
+                    "alias": key,
+                }
             )
             i += size
         return found
+
+
+def disambiguate(
+    found: Sequence[Dict[str, Any]],
+    linked_services: Mapping[str, Iterable[str]],
+    document_names: Iterable[str],
+    entity: str = "service",
+) -> List[Dict[str, Any]]:
+    """Drops the ``entity`` mentions that name a linked part or a needed paper (see module doc).
+
+    ``found`` are :meth:`AliasMatcher.find` results (with their folded ``alias``); other entity
+    types pass through untouched, and the order of the mentions is kept.
+    """
+    documents = {alias_key(name) for name in document_names}
+    ours = [e for e in found if e["entity"] == entity]
+    procedures = [e for e in ours if e["alias"] not in documents]
+    dropped = set()
+    if procedures:
+        dropped |= {id(e) for e in ours if e["alias"] in documents}
+    mentioned = {e["value"] for e in ours if id(e) not in dropped}
+    absorbed = {
+        part
+        for value, parts in linked_services.items()
+        if value in mentioned
+        for part in parts
+        if part != value
+    }
+    dropped |= {id(e) for e in ours if e["value"] in absorbed}
+    return [e for e in found if id(e) not in dropped]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -76,8 +126,14 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        # Lookup tables to use; each table's name is the entity type it yields.
-        return {"entities": ["service"]}
+        return {
+            # Lookup tables to use; each table's name is the entity type it yields.
+            "entities": ["service"],
+            # Service value → the services it links (liên thông), absorbed when it is mentioned.
+            "linked_services": {},
+            # Names of papers: dropped when a service is also named as a procedure.
+            "document_names": [],
+        }
 
     def __init__(
         self,
@@ -139,8 +195,14 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not isinstance(text, str) or not text:
                 continue
-            found = self.add_extractor_name(self.matcher.find(text))
+            found = disambiguate(
+                self.matcher.find(text),
+                self._config["linked_services"] or {},
+                self._config["document_names"] or [],
+            )
+            found = self.add_extractor_name(found)
             for entity in found:
                 entity.pop("text", None)
+                entity.pop("alias", None)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages

@@ -133,6 +133,10 @@ def test_set_and_reset_backend(small_catalog: Catalog, use_backend: None) -> Non
 
 
 def test_backend_choice_from_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge import retrieval
+
+    # Other suites configure the backend from settings (bot.search); start unconfigured here.
+    monkeypatch.setattr(retrieval, "_configured_url", None)
     monkeypatch.delenv("ELASTICSEARCH_URL", raising=False)
     assert elasticsearch_url() is None
     assert create_backend().name == "embedded"

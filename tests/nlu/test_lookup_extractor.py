@@ -9,7 +9,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.lookup_extractor import AliasMatcher, LookupEntityExtractor, alias_key
+from nlu.lookup_extractor import AliasMatcher, LookupEntityExtractor, alias_key, disambiguate
 from nlu.normalizer import VietnameseNormalizer
 
 
@@ -83,3 +83,103 @@ def test_alias_key_ignores_case_diacritics_and_punctuation() -> None:
 def test_longest_alias_wins() -> None:
     matcher = AliasMatcher({"can cuoc": ("service", "a"), "the can cuoc gan chip": ("service", "b")})
     assert [e["value"] for e in matcher.find("làm thẻ căn cước gắn chip")] == ["b"]
+
+
+# --- disambiguation: liên thông absorbs its parts, papers give way to the procedure asked about ---
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def disambiguating_data() -> TrainingData:
+    names = {
+        "thue": ["đăng ký mã số thuế", "mst"],
+        "can-cuoc": ["căn cước", "cccd", "đổi cccd"],
+        "thuong-tru": ["hộ khẩu", "nhập hộ khẩu"],
+        "bhyt": ["thẻ bảo hiểm y tế", "gia hạn thẻ bhyt"],
+        "khai-sinh": ["khai sinh"],
+        "lien-thong-khai-sinh": ["liên thông khai sinh"],
+    }
+    return TrainingData(
+        lookup_tables=[{"name": "service", "elements": [a for aliases in names.values() for a in aliases]}],
+        entity_synonyms={a: value for value, aliases in names.items() for a in aliases},
+    )
+
+
+@pytest.fixture
+def disambiguating(tmp_path: Path) -> LookupEntityExtractor:
+    config = {
+        "linked_services": {"lien-thong-khai-sinh": ["khai-sinh", "thuong-tru"]},
+        "document_names": ["căn cước", "cccd", "hộ khẩu", "thẻ bảo hiểm y tế"],
+    }
+    component = LookupEntityExtractor.create(
+        config,
+        LocalModelStorage(tmp_path),
+        Resource("lookup"),
+        ExecutionContext(None),
+    )
+    component.train(disambiguating_data())
+    return component
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a paper needed by the procedure asked about is not a second service
+        ("đăng ký mã số thuế có cần photo căn cước không", ["thue"]),
+        ("xin mst can cccd ko", ["thue"]),
+        # a liên thông service absorbs what it links, and papers give way to it
+        ("liên thông khai sinh, nhập hộ khẩu và thẻ bảo hiểm y tế", ["lien-thong-khai-sinh"]),
+        ("lien thong khai sinh co can ho khau khong", ["lien-thong-khai-sinh"]),
+        # procedures named as procedures stay, even when one of them is usually a paper
+        ("đổi cccd rồi nhập hộ khẩu luôn", ["can-cuoc", "thuong-tru"]),
+        ("gia hạn thẻ bhyt và đăng ký mã số thuế", ["bhyt", "thue"]),
+        # a paper alone is what the citizen asks about; papers only: all kept
+        ("mất căn cước thì sao", ["can-cuoc"]),
+        ("hộ khẩu có cần căn cước không", ["thuong-tru", "can-cuoc"]),
+        # without the liên thông service, its parts are services of their own
+        ("khai sinh xong nhập hộ khẩu", ["khai-sinh", "thuong-tru"]),
+    ],
+)
+def test_disambiguation_keeps_the_service_asked_about(
+    disambiguating: LookupEntityExtractor, text: str, expected: list
+) -> None:
+    assert [value for _, value in entities(disambiguating, text)] == expected
+
+
+def test_disambiguation_is_off_by_default(extractor: LookupEntityExtractor) -> None:
+    assert [v for _, v in entities(extractor, "đăng ký tạm trú có cần cccd không")] == [
+        "tam-tru",
+        "the-can-cuoc",
+    ]
+
+
+def test_disambiguate_leaves_other_entity_types_alone() -> None:
+    found = [
+        {"entity": "topic", "value": "all", "alias": "tat ca", "start": 0, "end": 6},
+        {"entity": "service", "value": "a", "alias": "cccd", "start": 7, "end": 11},
+        {"entity": "service", "value": "b", "alias": "lam b", "start": 12, "end": 17},
+    ]
+    kept = disambiguate(found, {}, ["cccd", "tất cả"])
+    assert [e["value"] for e in kept] == ["all", "b"]
+
+
+def test_linked_services_in_config_match_the_knowledge_base() -> None:
+    import yaml
+
+    from knowledge.catalog import default_catalog
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    settings = next(c for c in config["pipeline"] if c["name"].endswith("LookupEntityExtractor"))
+    catalog = default_catalog()
+    linked = {s.id: list(s.linked_services) for s in catalog.services if s.id.startswith("lien-thong-")}
+    assert linked, "the knowledge base has liên thông services"
+    assert settings["linked_services"] == linked
+    # every document name is one of the generated service aliases, or it would never match
+    generated = yaml.safe_load((ROOT / "data" / "nlu" / "services.generated.yml").read_text(encoding="utf-8"))
+    aliases = {
+        alias_key(line[2:])
+        for block in generated["nlu"]
+        if block.get("lookup") == "service"
+        for line in block["examples"].splitlines()
+    }
+    assert {alias_key(n) for n in settings["document_names"]} <= aliases
