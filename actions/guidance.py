@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients import catalog, hotline, search
+from knowledge.guide import GuideResult, answer_question
 
 INTENT_ASPECT = {
     "ask_overview": "overview",
@@ -33,6 +34,20 @@ def named_service(tracker: Tracker) -> Optional[str]:
     return str(slot) if slot else None
 
 
+def utter_result(
+    dispatcher: CollectingDispatcher, result: GuideResult, nothing_found: str
+) -> List[EventType]:
+    """Map the guide's outcome to messages; an answer remembers its service for follow-ups."""
+    if result.outcome == "answered" and result.answer:
+        dispatcher.utter_message(text=result.answer.text, buttons=result.answer.buttons)
+        return [SlotSet("service", result.answer.service_id)]
+    if result.outcome == "choose_service":
+        dispatcher.utter_message(response="utter_choose_service", buttons=result.buttons)
+        return []
+    dispatcher.utter_message(response=nothing_found)
+    return []
+
+
 class ActionAnswerServiceQuestion(Action):
     def name(self) -> str:
         return "action_answer_service_question"
@@ -40,20 +55,11 @@ class ActionAnswerServiceQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        from knowledge.guide import answer_question
-
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         aspect = INTENT_ASPECT.get(str(intent))
         text = tracker.latest_message.get("text") or ""
         result = answer_question(catalog(), search, text, aspect, named_service(tracker), hotline())
-        if result.outcome == "answered" and result.answer:
-            dispatcher.utter_message(text=result.answer.text, buttons=result.answer.buttons)
-            return [SlotSet("service", result.answer.service_id)]
-        if result.outcome == "choose_service":
-            dispatcher.utter_message(response="utter_choose_service", buttons=result.buttons)
-            return []
-        dispatcher.utter_message(response="utter_not_found")
-        return []
+        return utter_result(dispatcher, result, nothing_found="utter_not_found")
 
 
 class ActionSearchOrFallback(Action):
@@ -65,19 +71,10 @@ class ActionSearchOrFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        from knowledge.guide import answer_question
-
         if tracker.active_loop_name:
             return []  # a form is asking for something; it asks again itself
         text = tracker.latest_message.get("text") or ""
         mentioned = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "service"]
         service_id = str(mentioned[0]["value"]) if mentioned else None
         result = answer_question(catalog(), search, text, None, service_id, hotline())
-        if result.outcome == "answered" and result.answer:
-            dispatcher.utter_message(text=result.answer.text, buttons=result.answer.buttons)
-            return [SlotSet("service", result.answer.service_id)]
-        if result.outcome == "choose_service":
-            dispatcher.utter_message(response="utter_choose_service", buttons=result.buttons)
-            return []
-        dispatcher.utter_message(response="utter_default")
-        return []
+        return utter_result(dispatcher, result, nothing_found="utter_default")

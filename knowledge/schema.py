@@ -65,16 +65,8 @@ class Sourced(_Strict):
         return _require_nfc(value) if value else value
 
 
-class TextSection(Sourced):
-    """Bullets of plain Vietnamese. Empty ``items`` marks a gap."""
-
-    items: List[str] = Field(default_factory=list)
-
-    @validator("items", each_item=True)
-    def _items_nfc(cls, value: str) -> str:
-        if not value:
-            raise ValueError("empty bullet")
-        return _require_nfc(value)
+class _Section(Sourced):
+    """A section of facts (subclasses define ``items``). Empty ``items`` marks a known gap."""
 
     @root_validator(skip_on_failure=True)
     def _facts_need_sources(cls, values: dict) -> dict:
@@ -84,7 +76,19 @@ class TextSection(Sourced):
 
     @property
     def is_gap(self) -> bool:
-        return not self.items
+        return not getattr(self, "items", None)
+
+
+class TextSection(_Section):
+    """Bullets of plain Vietnamese. Empty ``items`` marks a gap."""
+
+    items: List[str] = Field(default_factory=list)
+
+    @validator("items", each_item=True)
+    def _items_nfc(cls, value: str) -> str:
+        if not value:
+            raise ValueError("empty bullet")
+        return _require_nfc(value)
 
 
 class CopyKind(str, Enum):
@@ -122,18 +126,8 @@ class Document(_Strict):
         return " ".join(parts)
 
 
-class DocumentsSection(Sourced):
+class DocumentsSection(_Section):
     items: List[Document] = Field(default_factory=list)
-
-    @root_validator(skip_on_failure=True)
-    def _facts_need_sources(cls, values: dict) -> dict:
-        if values.get("items") and not values.get("sources"):
-            raise ValueError("a section with facts must name at least one source")
-        return values
-
-    @property
-    def is_gap(self) -> bool:
-        return not self.items
 
 
 class LegalRef(_Strict):
@@ -155,18 +149,8 @@ class LegalRef(_Strict):
         return text
 
 
-class LegalSection(Sourced):
+class LegalSection(_Section):
     items: List[LegalRef] = Field(default_factory=list)
-
-    @root_validator(skip_on_failure=True)
-    def _facts_need_sources(cls, values: dict) -> dict:
-        if values.get("items") and not values.get("sources"):
-            raise ValueError("a section with facts must name at least one source")
-        return values
-
-    @property
-    def is_gap(self) -> bool:
-        return not self.items
 
 
 class Faq(Sourced):

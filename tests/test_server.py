@@ -15,7 +15,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -75,11 +75,7 @@ class Server:
         raise RuntimeError(f"rasa run did not start in time; see {log}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
         self.log.close()
 
 
