@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Dict, List
 
 import pytest
 
@@ -31,6 +32,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+RASA = Path(sys.executable).parent / "rasa"
+
+
+def start_server(
+    args: List[str], env: Dict[str, str], log: IO[bytes], health_url: str, timeout: float = 180
+) -> subprocess.Popen:
+    """Start a server process and wait until ``health_url`` answers; fail with the log's name."""
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false", **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{args[:3]} exited with {process.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(health_url, timeout=5):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    stop_process(process)
+    raise RuntimeError(f"{args[:3]} did not start in time; see {log.name}")
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
@@ -68,34 +96,13 @@ class ActionServer:
         migrate(self.database_url)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/webhook"
-        env = dict(os.environ, DATABASE_URL=self.database_url, RASA_TELEMETRY_ENABLED="false")
         self.log = (workdir / "actions.log").open("ab")
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.process = start_server(
+            [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.port)],
+            {"DATABASE_URL": self.database_url},
+            self.log,
+            f"http://127.0.0.1:{self.port}/health",
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"action server exited; see {workdir / 'actions.log'}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("action server did not start in time")
 
     def stop(self) -> None:
         stop_process(self.process)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import unicodedata
 import urllib.error
 import urllib.request
@@ -15,11 +11,9 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from tests.conftest import ROOT, free_port, stop_process
+from tests.conftest import RASA, free_port, start_server, stop_process
 
 pytestmark = pytest.mark.slow
-
-RASA = str(Path(sys.executable).parent / "rasa")
 
 
 def post(port: int, sender: str, message: str) -> List[Any]:
@@ -41,11 +35,10 @@ def get_json(port: int, path: str) -> Any:
 class Server:
     def __init__(self, model: Path, database_url: str, log: Path) -> None:
         self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=database_url, RASA_TELEMETRY_ENABLED="false")
         self.log = log.open("ab")
-        self.process = subprocess.Popen(
+        self.process = start_server(
             [
-                RASA,
+                str(RASA),
                 "run",
                 "--model",
                 str(model),
@@ -57,22 +50,10 @@ class Server:
                 "--port",
                 str(self.port),
             ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            {"DATABASE_URL": database_url},
+            self.log,
+            f"http://127.0.0.1:{self.port}/status",
         )
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"rasa run exited with {self.process.returncode}; see {log}")
-            try:
-                get_json(self.port, "/status")
-                return
-            except OSError:
-                time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"rasa run did not start in time; see {log}")
 
     def stop(self) -> None:
         stop_process(self.process)
