@@ -51,6 +51,11 @@ def _chat_json(chat_id: str) -> dict[str, Any]:
     }
 
 
+def _json_field(value: Any) -> Any:
+    """A JSON-typed parameter: a string in form bodies, already decoded in JSON bodies."""
+    return json.loads(value) if isinstance(value, str) and value else value or None
+
+
 async def _params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         return dict(await request.json())
@@ -96,7 +101,7 @@ def build_app(state: StandinState) -> web.Application:
             state.arrivals_by_chat[chat_id].append(now)
             markup = params.get("reply_markup")
             state.messages[chat_id].append(
-                {"text": params.get("text", ""), "reply_markup": json.loads(markup) if markup else None}
+                {"text": params.get("text", ""), "reply_markup": _json_field(markup)}
             )
         state.message_id += 1
         return web.json_response(

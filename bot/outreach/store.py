@@ -233,27 +233,47 @@ class DeliveryStore:
         return over
 
     # --- around the HTTP call -------------------------------------------------------------------
-    def mark_attempts(self, ids: Sequence[int], now: datetime) -> set[int]:
-        """Record (and commit) that these sends are about to start; returns the ids still ours."""
+    def record_results(self, results: Iterable[tuple[Claimed, SendOutcome]], now: datetime) -> None:
+        self.write_journal([], results, now)
+
+    def write_journal(
+        self, attempt_ids: Sequence[int], results: Iterable[tuple[Claimed, SendOutcome]], now: datetime
+    ) -> set[int]:
+        """In one transaction: record that the ``attempt_ids`` sends are about to start, and the
+        outcomes of finished sends. Returns the attempt ids still ours (only those may be sent)."""
+        updates, requeues, unreachable = self._result_rows(results, now)
+        if not attempt_ids and not updates and not requeues:
+            return set()
+        with self.engine.begin() as conn:
+            if updates:
+                conn.execute(_CLOSE, updates)
+            if requeues:
+                conn.execute(_REQUEUE, requeues)
+            for subscriber_id, reason in unreachable:
+                mark_unreachable(conn, subscriber_id, reason, now)
+            return self._mark_attempts(conn, attempt_ids, now) if attempt_ids else set()
+
+    def _mark_attempts(self, conn: Connection, ids: Sequence[int], now: datetime) -> set[int]:
         d = deliveries_t.c
         ours = sa.and_(
             d.id.in_(ids), d.worker_id == self.worker_id, d.state == D.SENDING, d.attempt_started_at.is_(None)
         )
-        with self.engine.begin() as conn:
-            updated = conn.execute(
-                deliveries_t.update().where(ours).values(attempt_started_at=now, attempts=d.attempts + 1)
-            ).rowcount
-            if updated == len(ids):
-                return set(ids)
-            return set(
-                conn.execute(
-                    sa.select(d.id).where(
-                        d.id.in_(ids), d.worker_id == self.worker_id, d.attempt_started_at == now
-                    )
-                ).scalars()
-            )
+        updated = conn.execute(
+            deliveries_t.update().where(ours).values(attempt_started_at=now, attempts=d.attempts + 1)
+        ).rowcount
+        if updated == len(ids):
+            return set(ids)
+        return set(
+            conn.execute(
+                sa.select(d.id).where(
+                    d.id.in_(ids), d.worker_id == self.worker_id, d.attempt_started_at == now
+                )
+            ).scalars()
+        )
 
-    def record_results(self, results: Iterable[tuple[Claimed, SendOutcome]], now: datetime) -> None:
+    def _result_rows(
+        self, results: Iterable[tuple[Claimed, SendOutcome]], now: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, str]]]:
         updates: list[dict[str, Any]] = []
         requeues: list[dict[str, Any]] = []
         unreachable: list[tuple[int, str]] = []
@@ -276,15 +296,7 @@ class DeliveryStore:
                 updates.append(_closing(claimed.id, D.UNCERTAIN, outcome.reason, now))
             else:
                 updates.append(_closing(claimed.id, D.FAILED, outcome.reason or "failed", now))
-        if not updates and not requeues:
-            return
-        with self.engine.begin() as conn:
-            if updates:
-                conn.execute(_CLOSE, updates)
-            if requeues:
-                conn.execute(_REQUEUE, requeues)
-            for subscriber_id, reason in unreachable:
-                mark_unreachable(conn, subscriber_id, reason, now)
+        return updates, requeues, unreachable
 
     # --- housekeeping ---------------------------------------------------------------------------
     def release(self, ids: Sequence[int], now: datetime) -> int:

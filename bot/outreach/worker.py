@@ -4,6 +4,12 @@ channel senders, committing the attempt before each HTTP call and the result rig
 One message per chat is in flight at a time; every database call runs on one dedicated thread
 so the event loop keeps sending while SQL runs. Memory is bounded by the batch size and the
 rates, never by the number of subscribers.
+
+Throughput: the rate limiter right before the HTTP call (the lane's gate) is the only pacing.
+Upstream of it a few sends per lane are kept prepared — their attempt already committed — so a
+slow commit (an fsync on a busy disk, a batch claim) does not leave the gate idle: an idle gate is
+rate lost for good, since the limiter never lets a burst make up for it. Attempts and results are
+committed together, one transaction per round (see batching.py).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import math
 import os
 import resource
 import signal
@@ -29,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.outreach import campaigns, reminders
-from bot.outreach.batching import GroupCommit
+from bot.outreach.batching import SendJournal
 from bot.outreach.config import OutreachConfig
 from bot.outreach.guards import kill_switch_on
 from bot.outreach.limits import PerChatSpacing, RateLimiter
@@ -44,6 +51,11 @@ T = TypeVar("T")
 HOUSEKEEPING_SECONDS = 1.0
 RULES_SECONDS = 3600.0
 IDLE_POLL_SECONDS = 0.5
+# Sends kept prepared ahead of each lane's gate, in seconds of its rate (at least a few, at most
+# the configured concurrency). A worker killed mid-run leaves at most these plus the sends in
+# flight 'uncertain'.
+PREPARE_AHEAD_SECONDS = 0.5
+MIN_PREPARED = 4
 
 
 class WorkerLockError(RuntimeError):
@@ -68,12 +80,14 @@ class WorkerStats:
 class _Lane:
     """Per-channel queue of claimed rows, with the channel's limits and the chats in flight."""
 
-    def __init__(self, sender: Sender, rate: float, spacing: PerChatSpacing) -> None:
+    def __init__(self, sender: Sender, rate: float, spacing: PerChatSpacing, concurrency: int) -> None:
         self.sender = sender
-        # Two limiters at the same rate: the dispatcher's paces task creation (so few sends wait
-        # with their attempt recorded); the gate right before the HTTP call is the strict one.
-        self.limiter = RateLimiter(rate)
+        # The strict limiter, right before the HTTP call.
         self.gate = RateLimiter(rate)
+        # Sends dispatched but not yet through the gate (their attempt is being or was committed).
+        self.prepared = asyncio.Semaphore(
+            min(concurrency, max(MIN_PREPARED, math.ceil(rate * PREPARE_AHEAD_SECONDS)))
+        )
         self.spacing = spacing
         self.pending: deque[Claimed] = deque()
         self.busy: set[str] = set()
@@ -142,11 +156,11 @@ class Worker:
                 sender,
                 self.config.limits[channel].rate,
                 PerChatSpacing(self.config.limits[channel].per_chat_rate),
+                self.config.concurrency,
             )
             for channel, sender in self.senders.items()
         }
-        self._attempts: GroupCommit[int, bool] = GroupCommit(self._write_attempts)
-        self._results: GroupCommit[tuple[Claimed, SendOutcome], None] = GroupCommit(self._write_results)
+        self._journal: SendJournal[int, tuple[Claimed, SendOutcome]] = SendJournal(self._write_journal)
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -165,8 +179,7 @@ class Worker:
                 )
             for sender in self.senders.values():
                 await sender.start()
-            self._attempts.start()
-            self._results.start()
+            self._journal.start()
             dispatchers = [asyncio.create_task(self._dispatch(lane)) for lane in self._lanes.values()]
             try:
                 await self._main_loop(until_idle, max_seconds)
@@ -178,8 +191,7 @@ class Worker:
                 if self._inflight:
                     await asyncio.gather(*self._inflight, return_exceptions=True)
                 await self._release_held()
-                await self._attempts.stop()
-                await self._results.stop()
+                await self._journal.stop()
                 for sender in self.senders.values():
                     with contextlib.suppress(Exception):
                         await sender.close()
@@ -261,10 +273,11 @@ class Worker:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(lane.wakeup.wait(), timeout=wait)
                 continue
-            await lane.limiter.acquire()
+            await lane.prepared.acquire()
             await self._slots.acquire()
             if self._halted or self._stopping:
                 self._slots.release()
+                lane.prepared.release()
                 lane.pending.appendleft(row)
                 continue
             lane.busy.add(row.chat_id)
@@ -274,15 +287,18 @@ class Worker:
             task.add_done_callback(self._inflight.discard)
 
     async def _deliver(self, lane: _Lane, row: Claimed) -> None:
+        prepared = True
         try:
             try:
-                ours = await self._attempts.submit(row.id)
+                ours = await self._journal.attempt(row.id)
             except Exception:
                 log.exception("could not record the attempt of delivery %s; not sending it", row.id)
                 return  # stays 'sending' without an attempt: re-queued by reconciliation
             if not ours:
                 return  # no longer ours (lease lost): never send
             await lane.gate.acquire()
+            lane.prepared.release()
+            prepared = False
             try:
                 outcome = await asyncio.wait_for(
                     lane.sender.send(row.chat_id, row.text, row.buttons or None),
@@ -299,13 +315,14 @@ class Worker:
                 log.exception("sender raised for delivery %s", row.id)
                 outcome = SendOutcome.uncertain(f"sender error: {type(exc).__name__}")
             if outcome.kind == "retry_after":
-                lane.limiter.pause(outcome.seconds)
                 lane.gate.pause(outcome.seconds)
-            await self._results.submit((row, outcome))
+            await self._journal.result((row, outcome))
             self.stats.count(outcome.kind)
             if self.on_result is not None:
                 self.on_result(outcome.kind)
         finally:
+            if prepared:
+                lane.prepared.release()
             lane.busy.discard(row.chat_id)
             self._slots.release()
             lane.wakeup.set()
@@ -314,13 +331,11 @@ class Worker:
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, lambda: fn(*args))
 
-    async def _write_attempts(self, ids: Sequence[int]) -> list[bool]:
-        ours = await self._db(self.store.mark_attempts, list(ids), self.clock())
+    async def _write_journal(
+        self, ids: Sequence[int], results: Sequence[tuple[Claimed, SendOutcome]]
+    ) -> list[bool]:
+        ours = await self._db(self.store.write_journal, list(ids), list(results), self.clock())
         return [i in ours for i in ids]
-
-    async def _write_results(self, results: Sequence[tuple[Claimed, SendOutcome]]) -> list[None]:
-        await self._db(self.store.record_results, list(results), self.clock())
-        return [None] * len(results)
 
     async def _blocked(self, now: datetime) -> str:
         if await self._db(kill_switch_on, self.engine, self.config.kill_switch):
