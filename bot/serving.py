@@ -10,6 +10,13 @@ is still validated against the same schema and an invalid response raises the sa
 Loading a tracker looks up each stored event's class by walking every ``Event`` subclass (about
 30 classes, ~40 events per conversation): :func:`install` remembers the class found per type name.
 
+Every call to the action server opens a new aiohttp session and a new TCP connection
+(``EndpointConfig.request`` enters ``EndpointConfig.session()`` and closes it again).
+:func:`install` makes ``session()`` hand out one kept session per event loop and endpoint
+settings, with keep-alive connections that the client drops after 2 s idle, before Sanic's 5 s
+keep-alive timeout on the action server closes them. Request, timeout and error handling stay
+Rasa's.
+
 :func:`install` is called when the Rasa server builds its tracker store
 (:class:`bot.tracker_store.SettingsTrackerStore`, named in ``endpoints.yml``), so it runs in the
 Rasa server only, once per worker process, before the first message. It is idempotent.
@@ -17,11 +24,15 @@ Rasa server only, once per worker process, before the first message. It is idemp
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from functools import lru_cache
-from typing import Any, Dict, Optional, Type
+from types import TracebackType
+from typing import Any, Dict, Optional, Tuple, Type
 
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
+from rasa.utils.endpoints import EndpointConfig
 
 _MARK = "_tro_ly_cached_validator"
 _EVENT_CLASSES: Dict[str, Type[Event]] = {}
@@ -69,10 +80,79 @@ def resolve_event_class(type_name: str, default: Optional[Type[Event]] = None) -
     return found
 
 
+CLIENT_KEEPALIVE_S = 2.0
+_SESSIONS: Dict[Tuple[Any, ...], Any] = {}
+
+
+class KeptSession:
+    """``async with`` on an aiohttp session that stays open after the block."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        return None
+
+
+def kept_endpoint_session(self: EndpointConfig) -> KeptSession:
+    """``EndpointConfig.session`` reusing one session per running loop and endpoint settings."""
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    key = (id(loop), tuple(sorted(self.headers.items())), tuple(sorted(self.basic_auth.items())))
+    session = _SESSIONS.get(key)
+    if session is None or session.closed or session.loop is not loop:
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
+        session = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=CLIENT_KEEPALIVE_S),
+        )
+        _SESSIONS[key] = session
+    return KeptSession(session)
+
+
+async def close_kept_sessions() -> None:
+    """Close the kept sessions of the running loop (server shutdown, tests)."""
+    loop = asyncio.get_running_loop()
+    for key, session in list(_SESSIONS.items()):
+        if session.loop is loop:
+            del _SESSIONS[key]
+            await session.close()
+
+
+_FROZEN = False
+
+
+def freeze_loaded_objects() -> bool:
+    """``gc.freeze()`` once per process (True the first time): call after the model has loaded."""
+    global _FROZEN
+    if _FROZEN:
+        return False
+    gc.freeze()
+    _FROZEN = True
+    return True
+
+
 def install() -> None:
-    """Make Rasa use the cached validator and event class look-up (idempotent)."""
+    """Make Rasa use the cached validator, event class look-up and kept sessions (idempotent)."""
     if getattr(RemoteAction, _MARK, False):
         return
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_event_class)
+    EndpointConfig.session = kept_endpoint_session
     setattr(RemoteAction, _MARK, True)

@@ -83,3 +83,50 @@ def test_event_classes_are_resolved_as_rasa_does() -> None:
         Event.resolve_by_type("no_such_event")
     restored = Event.from_parameters({"event": "slot", "name": "service", "value": "x"})
     assert isinstance(restored, SlotSet) and restored.value == "x"
+
+
+async def test_action_server_calls_reuse_one_connection() -> None:
+    """Rasa's ``EndpointConfig.request`` with installed serving: one TCP connection for many calls."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from tests.conftest import free_port
+
+    peers: List[Any] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        body = await request.json()
+        return web.json_response({"events": [], "responses": [{"text": body["next_action"]}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    serving.install()
+    endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
+    try:
+        answers = [await endpoint.request(json={"next_action": f"a{n}"}, method="post") for n in range(3)]
+        assert [a["responses"][0]["text"] for a in answers] == ["a0", "a1", "a2"]
+        assert len(peers) == 3 and len(set(peers)) == 1  # same client port: the connection was kept
+        await serving.close_kept_sessions()
+        await endpoint.request(json={"next_action": "a3"}, method="post")  # a new session after closing
+        assert len(set(peers)) == 2
+    finally:
+        await serving.close_kept_sessions()
+        await runner.cleanup()
+
+
+def test_loaded_objects_are_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    monkeypatch.setattr(serving, "_FROZEN", False)
+    gc.unfreeze()
+    try:
+        assert serving.freeze_loaded_objects() is True
+        assert gc.get_freeze_count() > 1000
+        assert serving.freeze_loaded_objects() is False
+    finally:
+        gc.unfreeze()
