@@ -18,6 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import serving
 from bot.console import auth, relay
 from bot.console.cards import search_cards
 from bot.console.handoff import MAX_REPLY_TEXT, RELEASE_NOTICE, mask_sender
@@ -356,6 +357,7 @@ def build_blueprint(
             {"messages": [{"text": m.text, "time": m.time.isoformat(), "role": m.role} for m in messages]}
         )
 
+    serving.close_kept_sessions_on_stop(bp)
     return bp
 
 

@@ -21,6 +21,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 from sqlalchemy.engine import Engine
 
+from bot import serving
 from bot.outreach import campaigns
 from bot.outreach.campaigns import CampaignError
 from bot.outreach.config import OutreachConfig
@@ -191,4 +192,5 @@ def outreach_blueprint(
                 return json({"error": str(exc)}, status=400)
         return json(result.to_json(), status=200 if result.applied else 422)
 
+    serving.close_kept_sessions_on_stop(bp)
     return bp
