@@ -1,10 +1,16 @@
-"""Retrieval benchmark: ``python -m bench.retrieval [--questions FILE] [--services DIR] [--json OUT]``.
+"""Retrieval benchmark: ``python -m bench.retrieval [--questions F] [--quick] [--cv] [--json OUT]``.
 
 Reads questions ({q, service, section, style}) and prints hit@1, hit@3 and MRR (over the top 10)
 for the service and for service+section, overall and per style, for the embedded backend and for a
 naive baseline measured in the same run (plain BM25 over whitespace tokens of the raw lower-cased
-text of the same documents), plus p50/p95 search latency (median of 3 repeats of the whole set) and
-the time to load the index from its cache (what a restart costs).
+text of the same documents), plus p50/p95 search latency (median of 3 repeats of the whole set, 1
+with ``--quick``) and the time to load the index from its cache (what a restart costs).
+
+``--cv`` prints the development figures search is tuned on instead (never the held-out questions):
+5-fold cross-validation over the guidance training examples that name one service — the section
+classifier trained on four folds, each example of the fifth searched as typed, inside a made-up
+story ending with it, and as a story naming the service first and then asking about "thủ tục
+này" (see ``STORY_CONTEXTS``).
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import numpy as np
 import yaml
 
-from knowledge.analysis import FieldSpec, segment
+from knowledge.analysis import FieldSpec, inspect_query, segment
 from knowledge.catalog import SERVICES_DIR, Catalog, CatalogError, load_catalog
 from knowledge.embedded import BM25Index, EmbeddedIndex
 from knowledge.schema import Service
+from knowledge.sections import SectionClassifier, read_examples, section_label
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "data" / "retrieval_questions.yaml"
 DEPTH = 10
@@ -206,7 +213,9 @@ def targets(figures: Dict[str, Any]) -> List[str]:
     return lines
 
 
-def run(questions_path: Path, services_dir: Path, lenient: bool, show_misses: bool = False) -> Dict[str, Any]:
+def run(
+    questions_path: Path, services_dir: Path, lenient: bool, show_misses: bool = False, repeats: int = 3
+) -> Dict[str, Any]:
     catalog = load_services(services_dir, lenient)
     questions, skipped = load_questions(questions_path, catalog)
     if not questions:
@@ -242,9 +251,95 @@ def run(questions_path: Path, services_dir: Path, lenient: bool, show_misses: bo
                     want = f"{question.service}/{question.section}"
                     print(f"miss [{question.style}] {question.q!r}: want {want}; got {got}")
         figures = score(questions, rankings)
-        figures["latency"] = latency(searcher, questions)
+        figures["latency"] = latency(searcher, questions, repeats)
         result[name] = figures
     return result
+
+
+# Made-up story openings, connectors and closings for ``--cv`` (written for it, not taken from any
+# evaluation set): they carry the distractors real stories carry (money, age, papers, the ward, an
+# app) before the question.
+STORY_CONTEXTS = (
+    "Chào anh chị, nhà tôi ở quê, mấy hôm nay bận việc đồng áng nên chưa đi đâu được",
+    "Em đi làm công nhân ở khu công nghiệp, lương thấp mà tiền trọ cũng tốn lắm",
+    "Tôi năm nay 60 tuổi, không rành điện thoại lắm, con cái thì đi làm xa hết",
+    "Hôm trước tôi có ra ủy ban hỏi nhưng cán bộ bận quá, bảo về chuẩn bị lại giấy tờ",
+    "Nghe hàng xóm nói giờ cái gì cũng làm online trên VNeID mà tôi chưa thử bao giờ",
+    "Công ty em yêu cầu nộp bổ sung hồ sơ trong tuần này, em sợ không kịp",
+    "Mình mới chuyển về thành phố được ba tháng, đang ở nhà thuê với hai đứa nhỏ",
+    "Vợ tôi đang mang bầu tháng thứ tám nên cả nhà lo đủ thứ việc",
+    "Tuần trước tôi đã gọi tổng đài nhưng chờ lâu quá không ai nghe máy",
+    "Ba mẹ em ở quê, nhà cửa đất đai đều đứng tên ba, giờ ba đau ốm suốt",
+    "Tôi làm tự do, thu nhập không ổn định, lần trước đi làm giấy tờ mất cả buổi sáng",
+    "Cháu đang học năm cuối, thời gian biểu kín lịch, lại hay phải về quê",
+)
+STORY_CONNECTORS = ("vậy", "cho em hỏi", "anh chị cho hỏi", "giờ", "nên muốn hỏi là", "xin hỏi")
+STORY_CLOSINGS = ("", "", "", ", anh chị chỉ giúp em với ạ", ", mong được hướng dẫn", ", cảm ơn ad nhiều nha")
+STORY_OPENINGS = ("Nhà tôi đang cần", "Tôi đang tính", "Em muốn hỏi về", "Chuyện là em sắp phải")
+STORY_REFERENCES = ("thủ tục này", "cái này", "việc này", "giấy đó")
+
+
+def cross_validate(index: EmbeddedIndex, folds: int = 5, seed: int = 0) -> Dict[str, Any]:
+    """Classifier CV accuracy and search hit@1 for each form of the held-out examples (module doc)."""
+    import random
+
+    examples = read_examples()
+    rng = random.Random(seed)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    fold_of = {example: n % folds for n, example in enumerate(order)}
+    tests: List[tuple] = []  # (fold, form, text, service id, section)
+    for i, (text, intent) in enumerate(examples):
+        query = inspect_query(text, index.lexicon)
+        label = section_label(query, intent)
+        tests.append((fold_of[i], "classifier", text, "", label))
+        if len({service for _, _, service in query.alias_spans}) != 1:
+            continue
+        service = query.alias_spans[0][2]
+        tests.append((fold_of[i], "as_typed", text, service, label))
+        if len(query.words) > 15:
+            continue
+        closing = rng.choice(STORY_CLOSINGS)
+        question = f"{text[0].lower()}{text[1:]}{closing}"
+        story = f"{rng.choice(STORY_CONTEXTS)}, {rng.choice(STORY_CONNECTORS)} {question}"
+        tests.append((fold_of[i], "story", story, service, label))
+        if len(query.alias_spans) == 1:
+            start, end, _ = query.alias_spans[0]
+            named = " ".join(query.words[start:end])
+            rest = " ".join([*query.words[:start], rng.choice(STORY_REFERENCES), *query.words[end:]])
+            story = (
+                f"{rng.choice(STORY_OPENINGS)} {named}, {rng.choice(STORY_CONTEXTS).lower()}, "
+                f"{rng.choice(STORY_CONNECTORS)} {rest}{closing}"
+            )
+            tests.append((fold_of[i], "story_named_first", story, service, label))
+    original = index.sections
+    counts: Dict[str, List[int]] = {}
+    try:
+        for fold in range(folds):
+            train = [examples[i] for i in range(len(examples)) if fold_of[i] != fold]
+            classifier = SectionClassifier.train(train, index.lexicon)
+            index.sections = classifier
+            for test_fold, form, text, service, label in tests:
+                if test_fold != fold:
+                    continue
+                tally = counts.setdefault(form, [0, 0, 0])
+                tally[0] += 1
+                if form == "classifier":
+                    probabilities = classifier.probabilities(inspect_query(text, index.lexicon))
+                    tally[2] += max(probabilities, key=probabilities.__getitem__) == label
+                    continue
+                hits = index.search(text, 1)
+                service_ok = bool(hits) and hits[0].service_id == service
+                tally[1] += service_ok
+                tally[2] += service_ok and _section_ok(
+                    label, "faq" if hits[0].section.startswith("faq:") else hits[0].section
+                )
+    finally:
+        index.sections = original
+    return {
+        form: {"n": n, "service_hit1": service_ok / n, "section_hit1": section_ok / n}
+        for form, (n, service_ok, section_ok) in counts.items()
+    }
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -253,9 +348,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--services", type=Path, default=SERVICES_DIR, help="catalog directory")
     parser.add_argument("--lenient", action="store_true", help="benchmark even if cross-file checks fail")
     parser.add_argument("--misses", action="store_true", help="list the embedded backend's top-1 misses")
+    parser.add_argument("--quick", action="store_true", help="one latency repeat instead of three")
+    parser.add_argument("--cv", action="store_true", help="development figures: CV on the training examples")
     parser.add_argument("--json", dest="json_out", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    result = run(args.questions, args.services, args.lenient, args.misses)
+    if args.cv:
+        return main_cv(args.services, args.lenient, args.json_out)
+    result = run(args.questions, args.services, args.lenient, args.misses, repeats=1 if args.quick else 3)
     print(
         f"{result['questions']} questions ({result['skipped_missing_service']} skipped: service missing), "
         f"{result['services']} services, {result['documents']} documents, "
@@ -267,6 +366,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print("\n".join(targets(result["embedded"])))
     if args.json_out:
         args.json_out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+def main_cv(services_dir: Path, lenient: bool, json_out: Optional[Path]) -> int:
+    with tempfile.TemporaryDirectory() as cache:
+        index = EmbeddedIndex.build(load_services(services_dir, lenient), cache_dir=Path(cache))
+    result = cross_validate(index)
+    print("5-fold CV on the guidance training examples (section classifier trained on the other folds):")
+    for form, m in result.items():
+        if form == "classifier":
+            print(f"  {form:<18} n={m['n']:<4} section accuracy {m['section_hit1']:.3f}")
+        else:
+            print(
+                f"  {form:<18} n={m['n']:<4} service h@1 {m['service_hit1']:.3f} "
+                f"+section h@1 {m['section_hit1']:.3f}"
+            )
+    if json_out:
+        json_out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
 
 

@@ -356,12 +356,19 @@ def find_phrases(
     return [value for _, _, value in match_phrases(words, table, taken)]
 
 
+# underthesea loads its model lazily and not thread-safely: a search racing the warm-up thread
+# could see the half-loaded model (``'NoneType' object has no attribute 'process'``).
+_SEGMENTER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=8192)
 def segment(text: str) -> Tuple[str, ...]:
     """underthesea word segmentation; compounds joined with ``_``. Imported lazily."""
     from underthesea import word_tokenize  # heavy: first call loads the model
 
-    return tuple(token.replace(" ", "_") for token in word_tokenize(text))
+    with _SEGMENTER_LOCK:
+        tokens = word_tokenize(text)
+    return tuple(token.replace(" ", "_") for token in tokens)
 
 
 def warm_up() -> None:
@@ -588,6 +595,7 @@ class QueryAnalysis:
     alias_spans: List[Tuple[int, int, str]]  # (start, end, service id) of the aliases in ``words``
     cues: List[str]  # sections of the strongest cue phrases outside aliases
     tail_start: int = 0  # index in ``words`` of the last clause (the question of a long story)
+    tail_end: Optional[int] = None  # index in ``words`` after the question (closing courtesies follow)
 
 
 def inspect_query(query: str, lexicon: Lexicon) -> QueryAnalysis:
@@ -600,39 +608,66 @@ def inspect_query(query: str, lexicon: Lexicon) -> QueryAnalysis:
     services, alias_cues, spans = lexicon._match_words(_fold_words(lowered), words, taken)
     for service_id in services:
         tokens.extend(lexicon.name_tokens.get(service_id, ()))
-    cues = [(section, end - start) for start, end, section in match_phrases(words, cue_table(), taken)]
+    tail_start, tail_end = question_span(expanded, len(words))
+    matches = match_phrases(words, cue_table(), taken)
+    # A story's question is its last clause: cue phrases of the story before it do not count.
+    matches = [m for m in matches if m[0] >= tail_start and (tail_end is None or m[1] <= tail_end)] or matches
+    cues = [(section, end - start) for start, end, section in matches]
     tokens.extend(section_token(section) for section in strongest(alias_cues + cues))
     return QueryAnalysis(
         tokens=tokens,
         words=words,
         alias_spans=spans,
         cues=strongest(cues),
-        tail_start=_last_clause_start(expanded, len(words)),
+        tail_start=tail_start,
+        tail_end=tail_end,
     )
 
 
 _CLAUSE_BREAK_RE = re.compile(r"[,.;:!?…\n]")
 TAIL_MIN_WORDS = 5
+# Folded words of the closing courtesies that follow a question ("anh chị chỉ giúp em với ạ",
+# "mong được hướng dẫn", "em cảm ơn ạ"): a clause made only of them is not the question.
+CLOSING_WORDS = frozenset(
+    """
+    a ad admin ah anh ban bac chau chi chu cam chan thanh ctv em giup dum huong dan minh mn mong moi
+    nguoi nha nhe nhieu nhi oi on rat thank thanks toi tu van voi xin duoc dc cho hoi tham khao y kien
+    giai dap
+    """.split()
+)
 
 
-def _last_clause_start(text: str, count: int) -> int:
-    """Index of the first word of the shortest ending run of clauses with ``TAIL_MIN_WORDS`` words.
+def question_span(text: str, count: int) -> Tuple[int, Optional[int]]:
+    """(start, end) word indexes of the question that ends a long text; (0, None) for the whole text.
 
     Clauses end at punctuation. A long story-like question usually asks its question last
-    ("…, vậy cần chuẩn bị những giấy tờ gì"); 0 when the text is a single clause.
+    ("…, vậy cần chuẩn bị những giấy tờ gì"): the question is the shortest ending run of clauses
+    with ``TAIL_MIN_WORDS`` words, without the closing courtesies after it ("…, em cảm ơn ạ").
     """
-    starts = [0]
+    clauses: List[List[str]] = [[]]
     position = 0
     for index, match in enumerate(_SYLLABLE_RE.finditer(text)):
         if index and _CLAUSE_BREAK_RE.search(text, position, match.start()):
-            starts.append(index)
+            clauses.append([])
+        clauses[-1].append(fold_diacritics(match.group(0).lower()))
         position = match.end()
-    if count != sum(1 for _ in _SYLLABLE_RE.finditer(text)):
-        return 0  # defensive: ``count`` words were found in another form of the text
-    for start in reversed(starts):
-        if count - start >= TAIL_MIN_WORDS:
-            return start
-    return 0
+    if count != sum(len(clause) for clause in clauses):
+        return 0, None  # defensive: ``count`` words were found in another form of the text
+    start = count
+    end: Optional[int] = None
+    asked = 0  # words of the question clauses seen so far, from the end
+    for clause in reversed(clauses):
+        start -= len(clause)
+        if asked == 0 and all(word in CLOSING_WORDS for word in clause):
+            continue
+        if end is None:
+            end = start + len(clause)
+        asked += len(clause)
+        if asked >= TAIL_MIN_WORDS:
+            break
+    else:
+        start = 0
+    return start, (None if end is None or end == count else end)
 
 
 def analyze_query(query: str, lexicon: Lexicon) -> List[str]:

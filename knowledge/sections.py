@@ -1,19 +1,24 @@
 """Which section a question asks about: a small classifier trained on the guidance NLU examples.
 
 The eight aspect intents of ``data/nlu/guidance.yml`` (the Rasa training data, a labelled set of
-its own) are the classes; ``INTENT_SECTIONS`` maps each to the sections (or ``"faq"``) that answer
-it. Features are computed on the folded, abbreviation-expanded text, so questions typed with and
-without diacritics look the same: words, word bigrams, character n-grams (3–5, across word
-boundaries, which catches "o dau", "bao lau") and the section cue phrases of
+its own) give the labels: ``INTENT_SECTIONS`` maps each to the section (or ``"faq"``) that answers
+it, and "how to file" examples are split by their question words (:func:`how_to_file_section`:
+which authority → agency, how / which steps → online_steps, where / through which channel →
+channels), so the classes are the sections themselves. Features are computed on the folded,
+abbreviation-expanded text of the *question* — the last clause of a long story, skipping closing
+courtesies (``analysis.QueryAnalysis.tail_start``), the whole text otherwise — so questions typed
+with and without diacritics look the same: words, word bigrams, character n-grams (3–5, across
+word boundaries, which catches "o dau", "bao lau") and the section cue phrases of
 ``analysis.SECTION_CUES`` as ``cue:<section>`` features. Service names found by the lexicon are
-masked (one ``svc`` word), and the last clause of the text gets features of its own (the question
-that ends a long story). The cue phrases themselves are extra, lighter training examples.
+masked (one ``svc`` word). The cue phrases themselves are extra, lighter training examples.
 
-Search adds ``PRIOR_WEIGHT · log(P(intent of the section) / P(best intent))`` to the backend score
-of its best ``RERANK_POOL`` candidates (:func:`rerank_scores`), the same for both backends. Frequent
-questions count as the law-status intent: for "is X still valid?" they come first; for a fee or
-documents question the fee or documents section comes first and a frequent question that happens
-to restate it follows.
+Search adds ``PRIOR_WEIGHT · log(P(section) / P(best section))`` to the backend score of its best
+``RERANK_POOL`` candidates (:func:`rerank_scores`), the same for both backends. Frequent questions
+count as the law-status class: for "is X still valid?" they come first; for a fee or documents
+question the fee or documents section comes first and a frequent question that happens to restate
+it follows. ``PRIOR_WEIGHT`` and ``REGULARISATION_C`` were chosen by 5-fold cross-validation on the
+guidance examples (``python -m bench.retrieval --cv``: each held-out example searched as typed and
+inside made-up stories); the figures plateau for C ≥ 30 and a weight of 15–25.
 
 Training uses scikit-learn's multinomial logistic regression; only the weights are kept (a
 ``.npz`` cached next to the search index, keyed by the training file's content), so searching
@@ -42,12 +47,12 @@ log = logging.getLogger(__name__)
 
 TRAINING_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu" / "guidance.yml"
 # Bump when features or training change: it invalidates cached weights.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 REGULARISATION_C = 30.0
 CUE_EXAMPLE_WEIGHT = 0.5
 # Re-ranking: how many backend candidates are re-scored, and the weight of the log-probability.
 RERANK_POOL = 50
-PRIOR_WEIGHT = 10.0
+PRIOR_WEIGHT = 20.0
 
 FAQ_CLASS = "faq"
 # Intent → sections that answer it ("faq": the frequent questions, which answer law-status questions).
@@ -61,6 +66,34 @@ INTENT_SECTIONS: Mapping[str, Tuple[str, ...]] = {
     "ask_legal_basis": ("legal_basis",),
     "ask_law_status": (FAQ_CLASS,),
 }
+
+HOW_TO_FILE_INTENT = "ask_how_to_file"
+
+# "How to file" asks one of three things; its examples are labelled by their question words (on the
+# folded, abbreviation-expanded words): which authority ("cơ quan nào", "công an xã hay tỉnh") is
+# agency, how to do it ("các bước", "như thế nào", "ra sao") is online_steps, and where / through
+# which channel ("nộp ở đâu", "làm trên VNeID được không", "qua bưu điện") is channels.
+_AGENCY_NOUN = r"(?:xa|phuong|huyen|tinh|cong an|bo cong an|uy ban|ubnd|so tu phap|tu phap|van phong|bo|cap)"
+_AGENCY_RE = re.compile(
+    r"\b(?:co quan|tham quyen|don vi nao|cap nao|ai (?:cap|giai quyet|xu ly|ky))\b"
+    rf"|\b{_AGENCY_NOUN}\b(?: \w+){{0,4}} hay (?:la |phai |o )?(?:len |ve |ra |den |o )?{_AGENCY_NOUN}\b"
+    r"|\b(?:trung tam|van phong)(?: \w+){1,5} nao\b"
+)
+_STEPS_RE = re.compile(
+    r"\b(?:cac buoc|tung buoc|nhung buoc|buoc nao|the nao|ra sao|lam sao|sao vay|bam vao dau"
+    r"|dang nhap|huong dan|theo doi)\b"
+)
+
+
+def how_to_file_section(words: Sequence[str]) -> str:
+    """The section a "how to file" question asks about, from its question words (see above)."""
+    text = " ".join(words)
+    if _AGENCY_RE.search(text):
+        return "agency"
+    if _STEPS_RE.search(text):
+        return "online_steps"
+    return "channels"
+
 
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
@@ -84,57 +117,61 @@ def read_examples(path: Path = TRAINING_FILE) -> List[Tuple[str, str]]:
 
 
 SERVICE_MASK = "svc"
+# "thủ tục này", "giấy đó", "cái này": a question referring back to the service it named before.
+_REFERENCE_RE = re.compile(r"\b(?:thu tuc|giay|viec|cai|dich vu|the) (?:nay|do|day|kia|ay)\b")
 
 
 def cue_examples() -> List[Tuple[str, str]]:
-    """The section cue phrases of ``analysis.SECTION_CUES`` as extra examples of their intents.
+    """The section cue phrases of ``analysis.SECTION_CUES`` as extra (phrase, section) examples.
 
     The guidance examples are few (about fifty per intent); the cue list is hand-written
     knowledge of how each section is asked about ("thẩm quyền", "bao nhiêu ngày"), so each cue
     phrase teaches the classifier one more wording. Trained with ``CUE_EXAMPLE_WEIGHT``.
     """
-    intent_of = {section: intent for intent, sections in INTENT_SECTIONS.items() for section in sections}
-    return [
-        (phrase, intent_of[section])
-        for section, phrases in SECTION_CUES.items()
-        if section in intent_of
-        for phrase in phrases
-    ]
+    return [(phrase, section) for section, phrases in SECTION_CUES.items() for phrase in phrases]
+
+
+def section_label(query: QueryAnalysis, intent: str) -> str:
+    """The class a training example of ``intent`` teaches: its section, or ``"faq"``."""
+    if intent == HOW_TO_FILE_INTENT:
+        return how_to_file_section(query.words)
+    return INTENT_SECTIONS[intent][0]
 
 
 def features(query: QueryAnalysis) -> List[str]:
-    """Distinct features of a query (folded words, bigrams, character n-grams, cue sections).
+    """Distinct features of a query's question (folded words, bigrams, character n-grams, cues).
 
-    The words of a service alias found in the query become one ``svc`` word: the classifier learns
-    how a question asks, not which services the training examples happened to name.
+    The question is the last clause of a long story (``QueryAnalysis.tail_start``), the whole
+    text otherwise: the story before it names the situation, not the section asked about. The
+    words of a service alias found in the query, and references back to it ("thủ tục này", "giấy
+    đó"), become one ``svc`` word: the classifier learns how a question asks, not which services
+    the training examples happened to name.
     """
     ends = {start: end for start, end, _ in query.alias_spans}
     words: List[str] = []
-    tail_at: Optional[int] = None
     i = 0
-    while i < len(query.words):
-        if tail_at is None and i >= query.tail_start:
-            tail_at = len(words)
+    stop = len(query.words) if query.tail_end is None else query.tail_end
+    while i < stop:
         if i in ends:
-            words.append(SERVICE_MASK)
+            if ends[i] > query.tail_start:
+                words.append(SERVICE_MASK)
             i = ends[i]
         else:
-            words.append(query.words[i])
+            if i >= query.tail_start:
+                words.append(query.words[i])
             i += 1
-    out = _text_features(words, "")
-    # The last clause again, with its own weights: for short questions it is the whole text, so
-    # what the classifier learns there carries over to the question ending a long story.
-    out |= _text_features(words[tail_at or 0 :], "t")
+    words = _REFERENCE_RE.sub(SERVICE_MASK, " ".join(words)).split()
+    out = _text_features(words)
     out.update(f"cue:{section}" for section in query.cues)
     return sorted(out)
 
 
-def _text_features(words: Sequence[str], prefix: str) -> set:
-    out = {f"{prefix}w:{w}" for w in words}
-    out.update(f"{prefix}b:{a}_{b}" for a, b in itertools.pairwise(words))
+def _text_features(words: Sequence[str]) -> set:
+    out = {f"w:{w}" for w in words}
+    out.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     joined = f" {' '.join(words)} "
     for size in (3, 4, 5):
-        out.update(f"{prefix}c:{joined[i : i + size]}" for i in range(len(joined) - size + 1))
+        out.update(f"c:{joined[i : i + size]}" for i in range(len(joined) - size + 1))
     return out
 
 
@@ -158,10 +195,14 @@ class SectionClassifier:
         from scipy import sparse
         from sklearn.linear_model import LogisticRegression  # only when (re)training
 
-        extra = cue_examples()
-        weights = [1.0] * len(examples) + [CUE_EXAMPLE_WEIGHT] * len(extra)
-        examples = [*examples, *extra]
-        rows = [features(inspect_query(text, lexicon)) for text, _ in examples]
+        analysed = [(inspect_query(text, lexicon), intent) for text, intent in examples]
+        rows = [features(query) for query, _ in analysed]
+        labels = [section_label(query, intent) for query, intent in analysed]
+        weights = [1.0] * len(rows)
+        for phrase, section in cue_examples():
+            rows.append(features(inspect_query(phrase, lexicon)))
+            labels.append(section)
+            weights.append(CUE_EXAMPLE_WEIGHT)
         vocabulary: Dict[str, int] = {}
         for row in rows:
             for name in row:
@@ -175,7 +216,7 @@ class SectionClassifier:
             indptr.append(len(indices))
         matrix = sparse.csr_matrix((values, indices, indptr), shape=(len(rows), len(vocabulary)))
         model = LogisticRegression(C=c, max_iter=5000)
-        model.fit(matrix, [intent for _, intent in examples], sample_weight=weights)
+        model.fit(matrix, labels, sample_weight=weights)
         return cls(
             classes=tuple(str(x) for x in model.classes_),
             vocabulary=vocabulary,
@@ -184,7 +225,7 @@ class SectionClassifier:
         )
 
     def probabilities(self, query: QueryAnalysis) -> Dict[str, float]:
-        """P(intent | query) for every intent."""
+        """P(section | query) for every class (the sections of ``INTENT_SECTIONS`` and ``"faq"``)."""
         ids = [self.vocabulary[name] for name in features(query) if name in self.vocabulary]
         logits = self.intercept.copy()
         if ids:
@@ -195,14 +236,10 @@ class SectionClassifier:
         return dict(zip(self.classes, exp.tolist(), strict=True))
 
     def section_log_priors(self, query: QueryAnalysis) -> Dict[str, float]:
-        """Section (or ``"faq"``) → log P(its intent | query) − log P(best intent | query), all ≤ 0."""
+        """Section (or ``"faq"``) → log P(section | query) − log P(best section | query), all ≤ 0."""
         probs = self.probabilities(query)
         best = max(probs.values())
-        priors: Dict[str, float] = {}
-        for intent, p in probs.items():
-            for section in INTENT_SECTIONS.get(intent, ()):
-                priors[section] = math.log(max(p, 1e-9) / best)
-        return priors
+        return {section: math.log(max(p, 1e-9) / best) for section, p in probs.items()}
 
     def save(self, path: Path) -> None:
         names = np.empty(len(self.vocabulary), dtype=object)

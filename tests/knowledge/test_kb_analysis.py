@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Optional, Tuple
+
+import pytest
 
 from knowledge.analysis import (
     FIELDS,
@@ -12,9 +15,11 @@ from knowledge.analysis import (
     analyze_query,
     detect_sections,
     find_phrases,
+    folded_words,
     inspect_query,
     intrinsic_cues,
     match_phrases,
+    question_span,
     strip_cues,
 )
 
@@ -136,6 +141,34 @@ def test_inspect_query_explains_its_tokens() -> None:
     assert analysis.alias_spans == [(0, 3, "cap-ho-chieu")]
     assert analysis.cues == ["processing_time"]
     assert analysis.tail_start == 0  # the last clause alone is too short to stand for the question
+
+
+def test_the_question_of_a_story_is_its_last_clause_before_closing_courtesies() -> None:
+    story = "Nhà tôi ở quê, giấy tờ nhà đất mất hết, làm hộ chiếu mất mấy ngày vậy, em cảm ơn ạ"
+    analysis = inspect_query(story, LEXICON)
+    tail = analysis.words[analysis.tail_start :]
+    assert tail[:7] == ["lam", "ho", "chieu", "mat", "may", "ngay", "vay"] and "cam" in tail
+    # Cue phrases of the story before the question do not count ("giấy tờ" is not asked about).
+    assert analysis.cues == ["processing_time"]
+    assert "sec:documents" not in analysis.tokens and "sec:processing_time" in analysis.tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("làm hộ chiếu mất mấy ngày", (0, None)),  # one clause: the whole text
+        ("Nhà tôi ở xa, làm hộ chiếu mất mấy ngày", (4, None)),
+        ("Nhà tôi ở xa, làm hộ chiếu, mất mấy ngày", (4, None)),  # clauses join up to 5 words
+        ("làm hộ chiếu mất mấy ngày, em cảm ơn ạ", (0, 6)),  # the courtesy is not the question
+        ("Nhà tôi ở xa, hộ chiếu mất mấy ngày, anh chị chỉ giúp em với. Cảm ơn ad!", (4, 9)),
+        ("mấy ngày, cảm ơn", (0, 2)),
+        ("cảm ơn ad nhiều", (0, None)),
+    ],
+)
+def test_question_span_skips_the_story_before_and_the_courtesies_after(
+    text: str, span: Tuple[int, Optional[int]]
+) -> None:
+    assert question_span(text, len(folded_words(text))) == span
 
 
 def test_match_phrases_longest_first_then_leftmost() -> None:
