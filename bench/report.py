@@ -248,6 +248,23 @@ def latency_rows(d: Dict[str, Any]) -> List[Row]:
                 _num(sfig.get("messages_per_s"), ".1f"),
             )
         )
+    for name, variant in sorted(d.items()):
+        if not name.startswith("ours-") or not isinstance(variant, dict):
+            continue
+        fig = _get(variant, "levels", "10") or {}
+        if not fig:
+            continue
+        workers = variant.get("workers", name.removeprefix("ours-"))
+        rows.append(
+            Row(
+                f"×10 p95, {workers} Rasa workers + Redis locks ({name})",
+                _num(fig.get("p95_ms"), ".0f", " ms") + _spread(fig.get("p95_spread"), ".0f", " ms p95"),
+                _num(_get(ours, "levels", "10", "p95_ms"), ".0f", " ms (ours, 1 worker)"),
+                "≤ 150 ms",
+                _le(fig.get("p95_ms"), 150.0),
+            )
+        )
+        rows.append(Row(f"×10 messages/s ({name})", _num(fig.get("messages_per_s"), ".1f"), "—"))
     rows.append(
         Row(
             "time from `rasa run` to first answer",
