@@ -9,7 +9,14 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.lookup_extractor import AliasMatcher, LookupEntityExtractor, alias_key, disambiguate
+from nlu.lookup_extractor import (
+    AliasMatcher,
+    LookupEntityExtractor,
+    alias_key,
+    disambiguate,
+    focus_on_question,
+    marks_agree,
+)
 from nlu.normalizer import VietnameseNormalizer
 
 
@@ -183,3 +190,103 @@ def test_linked_services_in_config_match_the_knowledge_base() -> None:
         for line in block["examples"].splitlines()
     }
     assert {alias_key(n) for n in settings["document_names"]} <= aliases
+
+
+# --- typed diacritics must agree; long questions keep the service asked about ---
+
+
+def test_typed_diacritics_must_agree_with_the_alias() -> None:
+    assert marks_agree("báo tử", "báo tử")
+    assert marks_agree("bao tu", "báo tử")  # typed bare: any spelling
+    assert marks_agree("bao tử", "báo tử")  # only the marked word is checked
+    assert marks_agree("đang ky", "đăng ký")  # "đ" alone is no vowel or tone mark
+    assert not marks_agree("bảo tự", "báo tử")
+    assert not marks_agree("con dâu", "con dấu")
+    assert not marks_agree("sổ đó", "sổ đỏ")
+
+
+def colliding_data() -> TrainingData:
+    names = {"khai-tu": ["báo tử", "bao tu"], "con-dau": ["con dấu"], "tam-tru": ["tạm trú"]}
+    return TrainingData(
+        lookup_tables=[{"name": "service", "elements": [a for aliases in names.values() for a in aliases]}],
+        entity_synonyms={a: value for value, aliases in names.items() for a in aliases},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("làm giấy báo tử ở đâu", ["khai-tu"]),
+        ("lam giay bao tu o dau", ["khai-tu"]),
+        ("chủ nhà bảo tự đăng ký tạm trú", ["tam-tru"]),
+        ("con dâu tôi mới sinh", []),
+        ("làm con dấu công ty", ["con-dau"]),
+        ("lam con dau cong ty", ["con-dau"]),
+    ],
+)
+def test_words_that_only_fold_like_an_alias_are_not_services(
+    tmp_path: Path, text: str, expected: list
+) -> None:
+    component = LookupEntityExtractor.create(
+        {}, LocalModelStorage(tmp_path), Resource("l"), ExecutionContext(None)
+    )  # type: ignore[arg-type]
+    component.train(colliding_data())
+    assert [value for _, value in entities(component, text)] == expected
+    loaded = LookupEntityExtractor.load(
+        {}, LocalModelStorage(tmp_path), Resource("l"), ExecutionContext(None)
+    )  # type: ignore[arg-type]
+    assert [value for _, value in entities(loaded, text)] == expected
+
+
+@pytest.fixture
+def focusing(tmp_path: Path) -> LookupEntityExtractor:
+    config = {
+        "linked_services": {"lien-thong-khai-sinh": ["khai-sinh", "thuong-tru"]},
+        "document_names": ["căn cước", "cccd", "hộ khẩu", "thẻ bảo hiểm y tế"],
+        "focus_min_words": 12,
+    }
+    component = LookupEntityExtractor.create(
+        config, LocalModelStorage(tmp_path), Resource("lookup"), ExecutionContext(None)
+    )
+    component.train(disambiguating_data())
+    return component
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the question (last clause) names the service asked about
+        (
+            "Bố mẹ em chưa làm khai sinh cho em hồi nhỏ, giờ em đi làm muốn đăng ký mã số thuế thì cần gì",
+            ["thue"],
+        ),
+        (
+            "mat vi co ca cccd lan the bao hiem y te, gio muon doi cccd thi mat bao lau vay ad",
+            ["can-cuoc"],
+        ),
+        # the question names none: the service the story opened with
+        (
+            "Tôi đăng ký mã số thuế từ năm ngoái, giờ mới khai sinh cho con, vậy mã đó còn dùng được không",
+            ["thue"],
+        ),
+        # short messages keep every service they name
+        ("khai sinh xong nhập hộ khẩu", ["khai-sinh", "thuong-tru"]),
+    ],
+)
+def test_long_questions_keep_the_service_asked_about(
+    focusing: LookupEntityExtractor, text: str, expected: list
+) -> None:
+    assert sorted({value for _, value in entities(focusing, text)}) == expected
+
+
+def test_focus_leaves_other_entity_types_and_single_services_alone() -> None:
+    text = "một hai ba bốn năm sáu bảy tám chín mười mười một, mười hai mười ba b"
+    found = [
+        {"entity": "topic", "value": "all", "start": 0, "end": 3},
+        {"entity": "service", "value": "a", "start": 4, "end": 7},
+        {"entity": "service", "value": "b", "start": len(text) - 1, "end": len(text)},
+    ]
+    assert focus_on_question(found, text, 0) == found
+    assert focus_on_question(found[:2], text, 5) == found[:2]
+    # "b" is in the question (last clause of three words or more)
+    assert [e["value"] for e in focus_on_question(found, text, 5)] == ["all", "b"]
