@@ -1,7 +1,8 @@
 """Which section a question asks about: a small classifier trained on the guidance NLU examples.
 
-The eight aspect intents of ``data/nlu/guidance.yml`` (the Rasa training data, a labelled set of
-its own) give the labels: ``INTENT_SECTIONS`` maps each to the section (or ``"faq"``) that answers
+The eight aspect intents of ``data/nlu/guidance*.yml`` (the Rasa training data — short questions in
+``guidance.yml``, long story questions in ``guidance_long.yml`` — a labelled set of its own) give the
+labels: ``INTENT_SECTIONS`` maps each to the section (or ``"faq"``) that answers
 it, and "how to file" examples are split by their question words (:func:`how_to_file_section`:
 which authority → agency, how / which steps → online_steps, where / through which channel →
 channels), so the classes are the sections themselves. Features are computed on the folded,
@@ -45,7 +46,15 @@ from knowledge.hits import Hit
 
 log = logging.getLogger(__name__)
 
-TRAINING_FILE = Path(__file__).resolve().parent.parent / "data" / "nlu" / "guidance.yml"
+NLU_DIR = Path(__file__).resolve().parent.parent / "data" / "nlu"
+TRAINING_GLOB = "guidance*.yml"
+
+
+def training_files(folder: Path = NLU_DIR) -> List[Path]:
+    """The guidance NLU files the classifier learns from (``guidance*.yml``), in a stable order."""
+    return sorted(folder.glob(TRAINING_GLOB))
+
+
 # Bump when features or training change: it invalidates cached weights.
 FEATURE_VERSION = 3
 REGULARISATION_C = 30.0
@@ -98,8 +107,16 @@ def how_to_file_section(words: Sequence[str]) -> str:
 _ANNOTATION_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
-def read_examples(path: Path = TRAINING_FILE) -> List[Tuple[str, str]]:
-    """(text, intent) for the intents of ``INTENT_SECTIONS`` in a Rasa NLU YAML file."""
+def read_examples(paths: Optional[Sequence[Path]] = None) -> List[Tuple[str, str]]:
+    """(text, intent) for the intents of ``INTENT_SECTIONS`` in Rasa NLU YAML files (default: all
+    of :func:`training_files`)."""
+    examples: List[Tuple[str, str]] = []
+    for path in training_files() if paths is None else paths:
+        examples.extend(_read_file_examples(path))
+    return examples
+
+
+def _read_file_examples(path: Path) -> List[Tuple[str, str]]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     examples: List[Tuple[str, str]] = []
@@ -269,15 +286,17 @@ class SectionClassifier:
             )
 
 
-def training_digest(lexicon: Lexicon, path: Path = TRAINING_FILE) -> str:
-    """Cache key: versions, training file content and the aliases that mask service names."""
+def training_digest(lexicon: Lexicon, paths: Sequence[Path]) -> str:
+    """Cache key: versions, training files' content and the aliases that mask service names."""
     digest = hashlib.sha256(
         (
             f"sections-v{FEATURE_VERSION}-analysis-v{ANALYSIS_VERSION}-c{REGULARISATION_C}"
             f"-w{CUE_EXAMPLE_WEIGHT}-{sorted(SECTION_CUES.items())}"
         ).encode()
     )
-    digest.update(path.read_bytes())
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     for key in sorted(lexicon.aliases):
         digest.update(" ".join(key).encode())
         digest.update(b"\n")
@@ -291,18 +310,22 @@ _trained: Dict[str, SectionClassifier] = {}  # digest → classifier, so a proce
 
 
 def load_classifier(
-    lexicon: Lexicon, cache_dir: Optional[Path], training_file: Path = TRAINING_FILE
+    lexicon: Lexicon, cache_dir: Optional[Path], paths: Optional[Sequence[Path]] = None
 ) -> Optional[SectionClassifier]:
-    """The classifier for ``training_file`` and ``lexicon``: from memory, the cache, or trained.
+    """The classifier for the training files (default :func:`training_files`) and ``lexicon``:
+    from memory, the cache, or trained.
 
     A trained classifier is written to ``cache_dir`` (when given) as ``sections-<digest>.npz``.
-    None (with a warning) when the training file or scikit-learn is missing: search then ranks
+    None (with a warning) when no training file can be read or scikit-learn is missing: search then ranks
     on its cue phrases alone.
     """
+    files = training_files() if paths is None else list(paths)
     try:
-        digest = training_digest(lexicon, training_file)
+        if not files:
+            raise FileNotFoundError(f"no {TRAINING_GLOB} in {NLU_DIR}")
+        digest = training_digest(lexicon, files)
     except OSError as exc:
-        log.warning("no section classifier: cannot read %s (%s)", training_file, exc)
+        log.warning("no section classifier: cannot read the training files (%s)", exc)
         return None
     path = cache_dir / f"sections-{digest}.npz" if cache_dir else None
     with _lock:
@@ -314,7 +337,7 @@ def load_classifier(
                 log.warning("ignoring unreadable section classifier cache %s: %s", path, exc)
         if classifier is None:
             try:
-                classifier = SectionClassifier.train(read_examples(training_file), lexicon)
+                classifier = SectionClassifier.train(read_examples(files), lexicon)
             except ImportError as exc:
                 log.warning("no section classifier: scikit-learn is not installed (%s)", exc)
                 return None

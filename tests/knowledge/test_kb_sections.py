@@ -56,11 +56,20 @@ def real_lexicon():  # type: ignore[no-untyped-def]
 def test_read_examples_keeps_aspect_intents_and_strips_annotations(tmp_path: Path) -> None:
     path = tmp_path / "nlu.yml"
     path.write_text(NLU, encoding="utf-8")
-    assert read_examples(path) == [
+    assert read_examples([path]) == [
         ("lệ phí hộ chiếu bao nhiêu", "ask_fee"),
         ("het bao nhieu tien", "ask_fee"),
         ("mất mấy ngày", "ask_processing_time"),
     ]
+
+
+def test_every_guidance_file_is_read_short_and_story_questions() -> None:
+    from knowledge.sections import training_files
+
+    names = [path.name for path in training_files()]
+    assert names[0] == "guidance.yml" and "guidance_long.yml" in names
+    assert len(read_examples()) == sum(len(read_examples([path])) for path in training_files())
+    assert any(len(text.split()) >= 25 for text, _ in read_examples([training_files()[-1]]))
 
 
 def test_the_real_training_file_covers_every_intent() -> None:
@@ -180,7 +189,8 @@ def test_classifier_is_cached_and_reloaded_identically(small_catalog: Catalog, t
 
 
 def test_missing_training_file_means_no_prior(small_catalog: Catalog, tmp_path: Path) -> None:
-    assert load_classifier(build_lexicon(small_catalog), tmp_path, tmp_path / "missing.yml") is None
+    assert load_classifier(build_lexicon(small_catalog), tmp_path, [tmp_path / "missing.yml"]) is None
+    assert load_classifier(build_lexicon(small_catalog), tmp_path, []) is None
     index = EmbeddedIndex.build(small_catalog)
     index.sections = None  # cue phrases alone still rank the asked section first
     top = index.search("làm hộ chiếu mất mấy ngày", 1)[0]
