@@ -136,7 +136,8 @@ async def close_kept_sessions() -> None:
 
 
 def close_kept_sessions_on_stop(blueprint: Any) -> None:
-    """Close the kept sessions when the server of this Sanic blueprint stops.
+    """Close the kept sessions when the server of this Sanic blueprint stops (``before_server_stop``:
+    Sanic refuses ``after_server_stop`` listeners in ASGI mode; a call made later opens a new one).
 
     Our channels (console, outreach) call it on their blueprints, so that ``rasa run`` shuts down
     without "Unclosed client session" errors; closing twice is harmless.
@@ -145,7 +146,7 @@ def close_kept_sessions_on_stop(blueprint: Any) -> None:
     async def close(app: Any, loop: Any) -> None:
         await close_kept_sessions()
 
-    blueprint.listener("after_server_stop")(close)
+    blueprint.listener("before_server_stop")(close)
 
 
 _FROZEN = False
