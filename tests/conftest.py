@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Dict, List
 
@@ -107,3 +107,17 @@ class ActionServer:
     def stop(self) -> None:
         stop_process(self.process)
         self.log.close()
+
+
+@pytest.fixture
+async def kept_sessions_closed() -> AsyncIterator[None]:
+    """Close the action-server sessions ``bot.serving`` keeps on this test's event loop.
+
+    Once any test has installed ``bot.serving`` (it patches Rasa for the whole process), Rasa's
+    ``EndpointConfig`` keeps one HTTP session per event loop; a test driving an agent in-process
+    must close it before pytest closes the test's loop (uvloop refuses to close with open sockets).
+    """
+    yield
+    serving = sys.modules.get("bot.serving")
+    if serving is not None:
+        await serving.close_kept_sessions()

@@ -13,7 +13,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from tests.conftest import ActionServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kept_sessions_closed")]
 
 GREETINGS = ("Xin chào!", "Chào bạn!")
 MENU_PAYLOADS = {"/menu_ask_procedure", "/menu_check_dossier", "/menu_subscribe", "/menu_talk_to_human"}

@@ -17,7 +17,7 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.policies import CachedTEDPolicy
 from tests.conftest import ActionServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kept_sessions_closed")]
 
 CONVERSATION = [
     "xin chào",
