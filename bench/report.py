@@ -119,7 +119,8 @@ def training_rows(d: Dict[str, Any]) -> List[Row]:
     median = ours.get("median")
     return [
         Row(
-            f"rasa train, whole assistant ({d.get('runs')} run(s), median)",
+            f"rasa train, whole assistant (median of {ours.get('runs', d.get('runs'))} run(s); "
+            f"stock: {stock.get('runs', d.get('runs'))})",
             _num(median, ".0f", " s") + _spread((ours.get("min"), ours.get("max")), ".0f", " s"),
             _num(stock.get("median"), ".0f", " s")
             + _spread((stock.get("min"), stock.get("max")), ".0f", " s"),

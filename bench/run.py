@@ -5,9 +5,12 @@ as it goes, and writes ``bench/REPORT.md``: the machine, the date, the git commi
 per benchmark with figure | value | baseline (same run) | target | met?, plus links to the PNGs.
 A benchmark that is missing or fails is reported as "not run: <reason>" and the others carry on.
 ``--quick`` (everyday use, under 10 minutes on 2 cores) runs each benchmark once with smaller
-budgets; the full run repeats the cheap ones (training 3×, NLU 3 seeds, latency levels 3×) and
-reports medians with their spread, and also serves our model with 2 Rasa workers and Redis locks
-when Debian's ``redis-server`` is installed.
+budgets; the full run (about 45 minutes) repeats what is cheap to repeat (our training 3×, each
+latency level 3×) and reports medians with their spread, trains the stock baseline once (4–12
+minutes per training here), scores NLU quality on the models the training step trained (one seed;
+``python -m bench.nlu --runs 3`` repeats over seeds, about 10 minutes per seed with the stock
+pipeline), uses the full budgets of the dossier import and outreach benchmarks, and serves our model
+with 2 Rasa workers and Redis locks when Debian's ``redis-server`` is installed.
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ def plan(quick: bool, tmp: Path) -> List[Step]:
     redis = shutil.which("redis-server") is not None
     return [
         Step("retrieval", [], 300),
-        Step("training", [*q], 3600 if quick else 4 * 3600),
-        Step("nlu", [*q] if quick else ["--runs", "3"], 1800 if quick else 4 * 3600),
+        Step("training", q or ["--runs", "3", "--stock-runs", "1"], 3600 if quick else 2 * 3600),
+        Step("nlu", [*q], 1800),
         Step(
             "latency",
             [*q, "--answers", str(tmp / "answers.json"), *([] if quick or not redis else ["--workers", "2"])],
@@ -68,7 +71,7 @@ def step_args(step: Step, results: Dict[str, Any], quick: bool) -> List[str]:
     trained = (results.get("training") or {}).get("data", {}).get("models", {})
     ours, stock = trained.get("ours"), trained.get("stock")
     args = list(step.args)
-    if step.name == "nlu" and quick and ours and stock:
+    if step.name == "nlu" and ours and stock:
         args += ["--models", ours, stock]
     if step.name == "latency":
         args += ["--model", ours or str(OUR_MODEL)]
