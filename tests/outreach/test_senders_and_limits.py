@@ -6,8 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
+
 from bot.channels.zalo_api import ZaloApiError, ZaloRateLimited, ZaloUserUnreachable
 from bot.outreach.limits import PerChatSpacing, RateLimiter
+from bot.outreach.senders.telegram import TelegramConfigError, classify_answer
 from bot.outreach.senders.zalo import ZaloSender
 
 
@@ -112,3 +115,41 @@ def test_per_chat_spacing_forgets_old_chats() -> None:
     assert spacing.ready_in("999") > 0.9
     assert spacing.ready_in("0") == 0
     assert len(spacing.next_ok) < 200  # memory bounded by the chats of the last second
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (200, b'{"ok": true, "result": {"message_id": 1}}', "sent"),
+        (429, b'{"ok": false, "error_code": 429, "parameters": {"retry_after": 3}}', "retry_after"),
+        (
+            403,
+            b'{"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}',
+            "unreachable",
+        ),
+        (
+            400,
+            b'{"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}',
+            "unreachable",
+        ),
+        (
+            400,
+            b'{"ok": false, "error_code": 400, "description": "Bad Request: message is too long"}',
+            "failed",
+        ),
+        (502, b"<html>Bad Gateway</html>", "transient"),
+        (500, b'{"ok": false, "error_code": 500, "description": "Internal Server Error"}', "transient"),
+        (200, b"not json", "uncertain"),
+    ],
+)
+def test_telegram_answers_map_to_outcomes(status: int, body: bytes, kind: str) -> None:
+    outcome = classify_answer(status, body)
+    assert outcome.kind == kind
+    if kind == "retry_after":
+        assert outcome.seconds == 3.0
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_a_refused_token_stops_the_worker(status: int) -> None:
+    with pytest.raises(TelegramConfigError):
+        classify_answer(status, b'{"ok": false, "error_code": %d, "description": "Unauthorized"}' % status)
