@@ -5,7 +5,7 @@ as it goes, and writes ``bench/REPORT.md``: the machine, the date, the git commi
 per benchmark with figure | value | baseline (same run) | target | met?, plus links to the PNGs.
 A benchmark that is missing or fails is reported as "not run: <reason>" and the others carry on.
 ``--quick`` (everyday use, under 10 minutes on 2 cores) runs each benchmark once with smaller
-budgets; the full run (about 45 minutes) repeats what is cheap to repeat (our training 3×, each
+budgets; the full run (25 minutes here) repeats what is cheap to repeat (our training 3×, each
 latency level 3×) and reports medians with their spread, trains the stock baseline once (4–12
 minutes per training here), scores NLU quality on the models the training step trained (one seed;
 ``python -m bench.nlu --runs 3`` repeats over seeds, about 10 minutes per seed with the stock
