@@ -66,7 +66,7 @@ def plan(quick: bool, tmp: Path) -> List[Step]:
     ]
 
 
-def step_args(step: Step, results: Dict[str, Any], quick: bool) -> List[str]:
+def step_args(step: Step, results: Dict[str, Any]) -> List[str]:
     """Arguments that depend on earlier steps: the freshly trained models."""
     trained = (results.get("training") or {}).get("data", {}).get("models", {})
     ours, stock = trained.get("ours"), trained.get("stock")
@@ -157,7 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 continue
             outcome = run_step(
                 step,
-                step_args(step, results, args.quick),
+                step_args(step, results),
                 tmp / f"{step.name}.json",
                 tmp / f"{step.name}.log",
             )

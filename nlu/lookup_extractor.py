@@ -211,6 +211,23 @@ def alias_tables(
     return table, surfaces
 
 
+AliasTable = Tuple[Dict[str, Tuple[str, str]], Dict[str, List[str]]]
+
+
+def alias_table_to_json(
+    table: Mapping[str, Tuple[str, str]], surfaces: Mapping[str, Sequence[str]]
+) -> Dict[str, list]:
+    """The alias tables as stored in a model: folded alias → [entity, value, spellings]."""
+    return {k: [*v, list(surfaces.get(k, []))] for k, v in table.items()}
+
+
+def alias_table_from_json(raw: Mapping[str, Sequence[Any]]) -> AliasTable:
+    """(table, surfaces) back from :func:`alias_table_to_json`."""
+    table = {k: (str(v[0]), str(v[1])) for k, v in raw.items()}
+    surfaces = {k: list(v[2]) for k, v in raw.items() if len(v) > 2}
+    return table, surfaces
+
+
 def question_start(text: str) -> int:
     """Offset where the question begins: the last clause of at least three words (0: all)."""
     start = 0
@@ -269,10 +286,7 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         table, surfaces = alias_tables(training_data, self._config["entities"])
         self.matcher = AliasMatcher(table, surfaces)
         with self._model_storage.write_to(self._resource) as directory:
-            dump_obj_as_json_to_file(
-                directory / FILE_NAME,
-                {k: [*v, surfaces.get(k, [])] for k, v in table.items()},
-            )
+            dump_obj_as_json_to_file(directory / FILE_NAME, alias_table_to_json(table, surfaces))
         return self._resource
 
     @classmethod
@@ -289,9 +303,7 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
                 raw = read_json_file(directory / FILE_NAME)
         except ValueError:
             raw = {}
-        table = {k: (v[0], v[1]) for k, v in raw.items()}
-        surfaces = {k: list(v[2]) for k, v in raw.items() if len(v) > 2}
-        return cls(config, model_storage, resource, table, surfaces)
+        return cls(config, model_storage, resource, *alias_table_from_json(raw))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

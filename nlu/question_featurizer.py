@@ -32,7 +32,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
-from nlu.lookup_extractor import AliasMatcher, alias_tables, question_start
+from nlu.lookup_extractor import (
+    AliasMatcher,
+    alias_table_from_json,
+    alias_table_to_json,
+    alias_tables,
+    question_start,
+)
 
 SERVICE = "__service__"
 FILE_NAME = "question_features.json"
@@ -137,10 +143,7 @@ class QuestionFeaturizer(SparseFeaturizer, GraphComponent):
         with self._model_storage.write_to(self._resource) as directory:
             dump_obj_as_json_to_file(
                 directory / FILE_NAME,
-                {
-                    "vocabulary": kept,
-                    "table": {k: [*v, surfaces.get(k, [])] for k, v in table.items()},
-                },
+                {"vocabulary": kept, "table": alias_table_to_json(table, surfaces)},
             )
         return self._resource
 
@@ -158,10 +161,10 @@ class QuestionFeaturizer(SparseFeaturizer, GraphComponent):
                 raw = read_json_file(directory / FILE_NAME)
         except ValueError:
             return cls(config, model_storage, resource)
-        table = {k: (v[0], v[1]) for k, v in raw["table"].items()}
-        surfaces = {k: list(v[2]) for k, v in raw["table"].items()}
         vocabulary = {gram: index for index, gram in enumerate(raw["vocabulary"])}
-        return cls(config, model_storage, resource, vocabulary, AliasMatcher(table, surfaces))
+        return cls(
+            config, model_storage, resource, vocabulary, AliasMatcher(*alias_table_from_json(raw["table"]))
+        )
 
     def _featurize(self, message: Message) -> None:
         grams = self._grams(message)
