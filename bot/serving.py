@@ -30,9 +30,10 @@ from functools import lru_cache
 from types import TracebackType
 from typing import Any, Dict, Optional, Tuple, Type
 
+import aiohttp
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
-from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 _MARK = "_tro_ly_cached_validator"
 _EVENT_CLASSES: Dict[str, Type[Event]] = {}
@@ -104,9 +105,6 @@ class KeptSession:
 
 def kept_endpoint_session(self: EndpointConfig) -> KeptSession:
     """``EndpointConfig.session`` reusing one session per running loop and endpoint settings."""
-    import aiohttp
-    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
-
     loop = asyncio.get_running_loop()
     key = (id(loop), tuple(sorted(self.headers.items())), tuple(sorted(self.basic_auth.items())))
     owner, session = _SESSIONS.get(key, (None, None))
