@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from knowledge.catalog import Catalog
-from knowledge.schema import DocumentsSection, LegalSection, Service, Sourced, TextSection
+from knowledge.schema import DocumentsSection, Faq, LegalSection, Service, Sourced, TextSection
 
 # Aspect → (title, sections shown). Aspect names match the intents ask_<aspect>.
 ASPECTS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
@@ -117,12 +117,49 @@ def compose(
 def compose_faq(catalog: Catalog, service_id: str, index: int, hotline: str) -> Answer:
     """The answer of one frequent question of a service."""
     service = catalog.by_id(service_id)
-    faq = service.faq[index]
-    lines = [f"{service.name}", f"Hỏi: {faq.question}", f"Đáp: {faq.answer}"]
+    lines = [service.name, *_faq_lines(service, service.faq[index])]
+    return Answer("\n".join(lines), feedback_buttons(), service.id, "faq")
+
+
+def compose_with_faq(
+    catalog: Catalog, service_id: str, aspect: str, faq_index: int, hotline: str, faq_first: bool
+) -> Answer:
+    """The answer about ``aspect`` together with the frequent question the citizen asked, the
+    better match first; each part keeps its own source."""
+    service = catalog.by_id(service_id)
+    section = compose(catalog, service_id, aspect, hotline)
+    faq = _faq_lines(service, service.faq[faq_index])
+    if faq_first:
+        parts = [service.name, *faq, "", section.text]
+    else:
+        if faq[-1] == section.text.splitlines()[-1]:
+            faq = faq[:-1]  # the same source, already named under the section
+        parts = [section.text, "", *faq]
+    return Answer("\n".join(parts), section.buttons, service.id, aspect, is_gap=section.is_gap)
+
+
+def compose_with_section(
+    catalog: Catalog, service_id: str, aspect: str, section: str, hotline: str
+) -> Answer:
+    """The answer about ``aspect`` followed by one more section that the question may be about."""
+    main = compose(catalog, service_id, aspect, hotline)
+    extra = compose(
+        catalog, service_id, SECTION_ASPECT.get(section, "overview"), hotline, section_names=[section]
+    )
+    if extra.is_gap:
+        return main
+    label = SECTION_LABELS.get(section) or ASPECTS[SECTION_ASPECT.get(section, "overview")][0]
+    lines = [main.text, "", f"{label[:1].upper()}{label[1:]}:", *extra.text.splitlines()[1:]]
+    return Answer("\n".join(lines), main.buttons, main.service_id, aspect, is_gap=main.is_gap)
+
+
+def _faq_lines(service: Service, faq: Faq) -> List[str]:
+    """Hỏi / Đáp / Lưu ý / Nguồn of one frequent question."""
+    lines = [f"Hỏi: {faq.question}", f"Đáp: {faq.answer}"]
     if faq.caveat:
         lines.append(f"Lưu ý: {faq.caveat}")
     lines.extend(_source_lines(service, [faq]))
-    return Answer("\n".join(lines), feedback_buttons(), service.id, "faq")
+    return lines
 
 
 def compose_law_status(catalog: Catalog, service_id: str, faq_index: Optional[int], hotline: str) -> Answer:
