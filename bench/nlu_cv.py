@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from bench.metrics import accuracy, macro_f1, per_label_prf, set_prf
+from nlu.text import fold_diacritics
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config.yml"
@@ -272,6 +273,7 @@ def run(config: Dict[str, Any], folds: int, seed: int) -> Dict[str, Any]:
     gold = [p.gold for p in predictions]
     prf = per_label_prf(gold, [p.served for p in predictions])
     long_ones = [p for p in predictions if len(p.text.split()) >= LONG_WORDS]
+    plain = [p for p in predictions if fold_diacritics(p.text) == p.text]
     return {
         "folds": folds,
         "seed": seed,
@@ -280,6 +282,7 @@ def run(config: Dict[str, Any], folds: int, seed: int) -> Dict[str, Any]:
         "median": {k: statistics.median(r[k] for r in per_fold) for k in per_fold[0]},
         "pooled": figures(predictions),
         "long": figures(long_ones) if long_ones else None,
+        "no_diacritics": figures(plain) if plain else None,
         "per_intent_f1": {label: prf[label].f1 for label in sorted(set(gold))},
         "misses": [
             {
@@ -323,6 +326,12 @@ def render(result: Dict[str, Any]) -> List[str]:
             f"long examples (≥ {LONG_WORDS} words, n={long_ones['n']}): "
             f"macro-F1 {long_ones['macro_f1']:.3f}  acc {long_ones['accuracy']:.3f}  "
             f"no-fallback macro-F1 {long_ones['macro_f1_no_fallback']:.3f}"
+        )
+    if result.get("no_diacritics"):
+        plain = result["no_diacritics"]
+        lines.append(
+            f"typed without diacritics (n={plain['n']}): macro-F1 {plain['macro_f1']:.3f}  "
+            f"acc {plain['accuracy']:.3f}  no-fallback macro-F1 {plain['macro_f1_no_fallback']:.3f}"
         )
     lines.append("per-intent F1:")
     lines += [f"  {label:<28}{f1:.3f}" for label, f1 in result["per_intent_f1"].items()]

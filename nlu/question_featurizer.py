@@ -50,7 +50,8 @@ def placeholder_lemmas(tokens: Sequence[Token], spans: Sequence[tuple]) -> List[
     for token in tokens:
         span = next((s for s in spans if token.start < s[1] and token.end > s[0]), None)
         if span is None:
-            out.append((token.lemma or token.text.lower(), token.start))
+            # A lemma may hold several syllables ("dang ky"): each is a word here.
+            out.extend((part, token.start) for part in (token.lemma or token.text.lower()).split())
         elif not out or out[-1] != (SERVICE, span[0]):
             out.append((SERVICE, span[0]))
     return out

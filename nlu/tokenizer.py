@@ -3,9 +3,10 @@
 Tokens are words as underthesea segments them ("đăng ký", "tạm trú"), with offsets into the
 text the pipeline sees (after :class:`nlu.normalizer.VietnameseNormalizer`). Links, e-mail
 addresses, dossier codes and numbers are kept whole. Each token's lemma is its diacritic-folded,
-abbreviation-expanded form with syllables joined by "_" ("ko" → "khong", "Đăng ký" →
-"dang_ky"), so featurizers that use lemmas see the same thing whether or not the citizen typed
-diacritics.
+abbreviation-expanded form ("ko" → "khong", "Đăng ký" → "dang_ky"), so featurizers that use
+lemmas see the same thing whether or not the citizen typed diacritics. With ``syllable_lemmas``
+the syllables are joined by spaces ("dang ky"): word featurizers then split them and see the same
+syllables however underthesea segmented the text.
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ _EDGE_NON_WORD_RE = re.compile(r"^[^\w]+|[^\w]+$", re.UNICODE)
 _TRAILING_PUNCT = ".,;:!?)]}\"'"
 
 
-def lemma_of(word: str) -> str:
-    """Folded, lower-case, abbreviation-expanded form of a word, syllables joined by "_"."""
+def lemma_of(word: str, joiner: str = "_") -> str:
+    """Folded, lower-case, abbreviation-expanded form of a word, syllables joined by ``joiner``."""
     expanded = expand_abbreviation(word)
-    return "_".join(fold_diacritics(expanded).split())
+    return joiner.join(fold_diacritics(expanded).split())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -70,6 +71,10 @@ class UndertheseaTokenizer(Tokenizer):
             "token_pattern": None,
             # Symbol on which prefix should be split
             "prefix_separator_symbol": None,
+            # Lemmas as syllables joined by spaces ("dang ky"): word featurizers then see the
+            # same syllables however underthesea segmented the text (it segments text typed
+            # without diacritics poorly). False: syllables joined by "_" ("dang_ky").
+            "syllable_lemmas": False,
         }
 
     @classmethod
@@ -86,7 +91,8 @@ class UndertheseaTokenizer(Tokenizer):
         text = message.get(attribute)
         if not isinstance(text, str) or not text.strip():
             return []
-        tokens = [Token(word, start, lemma=lemma_of(word)) for word, start in segment(text)]
+        joiner = " " if self._config.get("syllable_lemmas") else "_"
+        tokens = [Token(word, start, lemma=lemma_of(word, joiner)) for word, start in segment(text)]
         return self._apply_token_pattern(tokens)
 
 

@@ -90,3 +90,19 @@ def test_lemma_of_folds_and_expands() -> None:
     assert lemma_of("Đăng ký") == "dang_ky"
     assert lemma_of("ko") == "khong"
     assert lemma_of("bn") == "bao_nhieu"
+
+
+def syllable_lemmas(text: str) -> List[str]:
+    message = Message.build(text=text)
+    VietnameseNormalizer().process([message])
+    config = {**UndertheseaTokenizer.get_default_config(), "syllable_lemmas": True}
+    UndertheseaTokenizer(config).process([message])
+    return [token.lemma for token in message.get(TOKENS_NAMES[TEXT]) or []]
+
+
+def test_syllable_lemmas_give_the_same_syllables_however_the_text_was_segmented() -> None:
+    with_marks = syllable_lemmas("Đăng ký thường trú cho con ko mất phí")
+    without = syllable_lemmas("dang ky thuong tru cho con ko mat phi")
+    assert "dang ky" in with_marks  # one word, its syllables joined by a space
+    assert " ".join(with_marks).split() == " ".join(without).split()
+    assert "khong" in " ".join(without).split()
