@@ -1,4 +1,4 @@
-"""Retrieval benchmark: ``python -m bench.retrieval [--questions F] [--quick] [--cv] [--json OUT]``.
+"""Retrieval benchmark: ``python -m bench.retrieval [--questions F] [--quick] [--cv] [--misses] [--json F]``.
 
 Reads questions ({q, service, section, style}) and prints hit@1, hit@3 and MRR (over the top 10)
 for the service and for service+section, overall and per style, for the embedded backend and for a
@@ -10,7 +10,8 @@ with ``--quick``) and the time to load the index from its cache (what a restart 
 5-fold cross-validation over the guidance training examples that name one service — the section
 classifier trained on four folds, each example of the fifth searched as typed, inside a made-up
 story ending with it, and as a story naming the service first and then asking about "thủ tục
-này" (see ``STORY_CONTEXTS``).
+này" (see ``STORY_CONTEXTS``). With ``--misses`` it also lists the training examples searched
+wrongly (without ``--cv``, ``--misses`` lists held-out misses: for reporting, never for tuning).
 """
 
 from __future__ import annotations
@@ -279,8 +280,14 @@ STORY_OPENINGS = ("Nhà tôi đang cần", "Tôi đang tính", "Em muốn hỏi 
 STORY_REFERENCES = ("thủ tục này", "cái này", "việc này", "giấy đó")
 
 
-def cross_validate(index: EmbeddedIndex, folds: int = 5, seed: int = 0) -> Dict[str, Any]:
-    """Classifier CV accuracy and search hit@1 for each form of the held-out examples (module doc)."""
+def cross_validate(
+    index: EmbeddedIndex, folds: int = 5, seed: int = 0, misses: Optional[List[str]] = None
+) -> Dict[str, Any]:
+    """Classifier CV accuracy and search hit@1 for each form of the held-out examples (module doc).
+
+    ``misses`` (when given) receives one line per top-1 miss of the training examples (never the
+    held-out questions), for development.
+    """
     import random
 
     examples = read_examples()
@@ -326,14 +333,19 @@ def cross_validate(index: EmbeddedIndex, folds: int = 5, seed: int = 0) -> Dict[
                 tally[0] += 1
                 if form == "classifier":
                     probabilities = classifier.probabilities(inspect_query(text, index.lexicon))
-                    tally[2] += max(probabilities, key=probabilities.__getitem__) == label
+                    predicted = max(probabilities, key=probabilities.__getitem__)
+                    tally[2] += predicted == label
+                    if misses is not None and predicted != label:
+                        misses.append(f"miss [{form}] {text!r}: want {label}; got {predicted}")
                     continue
                 hits = index.search(text, 1)
                 service_ok = bool(hits) and hits[0].service_id == service
                 tally[1] += service_ok
-                tally[2] += service_ok and _section_ok(
-                    label, "faq" if hits[0].section.startswith("faq:") else hits[0].section
-                )
+                got = "-/-" if not hits else f"{hits[0].service_id}/{hits[0].section}"
+                section_ok = service_ok and _section_ok(label, got.split("/", 1)[1])
+                tally[2] += section_ok
+                if misses is not None and not section_ok:
+                    misses.append(f"miss [{form}] {text!r}: want {service}/{label}; got {got}")
     finally:
         index.sections = original
     return {
@@ -347,13 +359,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--services", type=Path, default=SERVICES_DIR, help="catalog directory")
     parser.add_argument("--lenient", action="store_true", help="benchmark even if cross-file checks fail")
-    parser.add_argument("--misses", action="store_true", help="list the embedded backend's top-1 misses")
+    parser.add_argument(
+        "--misses", action="store_true", help="list the top-1 misses (with --cv: of the training examples)"
+    )
     parser.add_argument("--quick", action="store_true", help="one latency repeat instead of three")
     parser.add_argument("--cv", action="store_true", help="development figures: CV on the training examples")
     parser.add_argument("--json", dest="json_out", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.cv:
-        return main_cv(args.services, args.lenient, args.json_out)
+        return main_cv(args.services, args.lenient, args.json_out, args.misses)
     result = run(args.questions, args.services, args.lenient, args.misses, repeats=1 if args.quick else 3)
     print(
         f"{result['questions']} questions ({result['skipped_missing_service']} skipped: service missing), "
@@ -369,10 +383,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def main_cv(services_dir: Path, lenient: bool, json_out: Optional[Path]) -> int:
+def main_cv(services_dir: Path, lenient: bool, json_out: Optional[Path], show_misses: bool = False) -> int:
     with tempfile.TemporaryDirectory() as cache:
         index = EmbeddedIndex.build(load_services(services_dir, lenient), cache_dir=Path(cache))
-    result = cross_validate(index)
+    misses: Optional[List[str]] = [] if show_misses else None
+    result = cross_validate(index, misses=misses)
+    for line in misses or ():
+        print(line)
     print("5-fold CV on the guidance training examples (section classifier trained on the other folds):")
     for form, m in result.items():
         if form == "classifier":

@@ -12,7 +12,9 @@ only splits our output on whitespace. A text becomes:
 
 A *query* additionally gets chat abbreviations expanded (``nlu.text.expand_abbreviation``), the
 canonical name terms of every service whose alias it contains (``svc:<id>`` plus the analysed
-official name; aliases are matched on folded words, longest first, without overlaps), and a
+official name; aliases are matched on folded words, longest first, without overlaps; when it names
+several, only the ones it asks about get their official name and one more ``svc:`` token, see
+:func:`asked_services`), and a
 ``sec:<section>`` token for every section cue it contains ("bao nhiêu tiền" → ``sec:fee``).
 Documents carry those tokens in boosted fields (see ``FIELDS``), so ranking combines service
 relevance (name field) with section relevance (cue field) and the text itself (body, faq).
@@ -30,10 +32,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from nlu.text import expand_abbreviation, fold_diacritics, normalize_text
+from nlu.text import ABBREVIATIONS, expand_abbreviation, fold_diacritics, normalize_text
 
 # Bump when the tokens produced here change: it invalidates cached indexes.
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 7
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,17 @@ SECTION_CUES: Mapping[str, Tuple[str, ...]] = {
         "co can lam",
         "de lam gi",
         "dung de",
+        "khi nao can",
+        "khi nao phai",
+        "khi nao thi can",
+        "khi nao thi phai",
+        "luc nao can",
+        "luc nao phai",
+        "tim hieu",
+        "thu tuc gi",
+        "bat dau tu dau",
+        "nghia la gi",
+        "co tac dung gi",
     ),
     "who": (
         "ai duoc",
@@ -384,9 +397,27 @@ def canonical(text: str) -> str:
     return normalize_text(text).lower()
 
 
+# Chat abbreviations are typed without tone or vowel marks ("ko", "dc", "hong"): a word written
+# with them is a real word ("sổ hồng" is not "sổ không", "ạ" is not "anh"), except the marked
+# spellings the table lists itself ("mún") and these.
+MARKED_ABBREVIATIONS = frozenset({"hông"})
+
+
+def _expand_word(word: str) -> str:
+    lowered = word.lower()
+    plain = lowered.replace("đ", "d")
+    if (
+        fold_diacritics(plain) != plain
+        and lowered not in ABBREVIATIONS
+        and lowered not in MARKED_ABBREVIATIONS
+    ):
+        return lowered
+    return expand_abbreviation(word)
+
+
 def expand_abbreviations(text: str) -> str:
     """Replace chat abbreviations word by word ("dk tt mat bn" → "đăng ký thủ tục mất bao nhiêu")."""
-    return _SYLLABLE_RE.sub(lambda m: expand_abbreviation(m.group(0)), text)
+    return _SYLLABLE_RE.sub(lambda m: _expand_word(m.group(0)), text)
 
 
 def analyze(text: str, *, bigrams: bool = True) -> List[str]:
@@ -462,6 +493,10 @@ def cue_table() -> Dict[Tuple[str, ...], str]:
 
 
 Cue = Tuple[str, int]  # (section, number of words of the cue phrase)
+
+# "là gì", "là sao": an overview cue only when the question has no other cue ("điều kiện … là gì"
+# asks about the conditions).
+WHAT_IS_CUES = frozenset({("la", "gi"), ("la", "sao")})
 
 
 def strongest(cues: Iterable[Cue]) -> List[str]:
@@ -606,12 +641,22 @@ def inspect_query(query: str, lexicon: Lexicon) -> QueryAnalysis:
     words = _fold_words(expanded)
     taken = [False] * len(words)
     services, alias_cues, spans = lexicon._match_words(_fold_words(lowered), words, taken)
-    for service_id in services:
-        tokens.extend(lexicon.name_tokens.get(service_id, ()))
     tail_start, tail_end = question_span(expanded, len(words))
+    asked = asked_services(words, spans, services, tail_start, tail_end)
+    for service_id in services:
+        if service_id not in asked:
+            tokens.extend(lexicon.name_tokens.get(service_id, ())[:OTHER_SERVICE_TOKENS])
+            continue
+        tokens.extend(lexicon.name_tokens.get(service_id, ()))
+        if len(asked) < len(services):
+            tokens.extend([service_token(service_id)] * ASKED_SERVICE_EXTRA)
     matches = match_phrases(words, cue_table(), taken)
     # A story's question is its last clause: cue phrases of the story before it do not count.
     matches = [m for m in matches if m[0] >= tail_start and (tail_end is None or m[1] <= tail_end)] or matches
+    # "điều kiện … là gì", "căn cứ pháp lý là gì": "là gì" asks what the other cue names.
+    asking_what = [m for m in matches if tuple(words[m[0] : m[1]]) in WHAT_IS_CUES]
+    if asking_what and len(asking_what) < len(matches):
+        matches = [m for m in matches if m not in asking_what]
     cues = [(section, end - start) for start, end, section in matches]
     tokens.extend(section_token(section) for section in strongest(alias_cues + cues))
     return QueryAnalysis(
@@ -635,6 +680,123 @@ CLOSING_WORDS = frozenset(
     giai dap
     """.split()
 )
+
+
+# When a query names several services and asks about some of them (:func:`asked_services`), those
+# get ``ASKED_SERVICE_EXTRA`` more ``svc:`` tokens, and the others only their first
+# ``OTHER_SERVICE_TOKENS`` name tokens (the ``svc:`` token) instead of their whole official name (a
+# long official name would otherwise outweigh the question on name-field matches alone).
+ASKED_SERVICE_EXTRA = 1
+OTHER_SERVICE_TOKENS = 1
+
+
+# Folded words that introduce what a citizen wants to do ("tôi muốn …", "đang tính …", "sắp phải …",
+# "em hỏi về …"), looked for in the ``TOPIC_WINDOW`` words before a service's name; after or before
+# "có" or "không" they ask about a paper instead ("hỏi có cần mã số thuế không"). "Cần" and "phải"
+# are a wish only right before the name, or before a verb and the name ("đang cần bhyt", "cần đổi
+# căn cước"): "phải về nơi thường trú" is not.
+WISH_WORDS = frozenset("muon dinh tinh sap hoi".split())
+# Folded "hoi" is also "hội" ("bảo hiểm xã hội", "cơ hội"): it is "hỏi" only after someone asking
+# ("cho em hỏi", "tôi muốn hỏi", "xin hỏi") or before "về".
+ASKING_BEFORE_HOI = frozenset("cho xin muon em e toi t minh mk tui to chau con anh a chi c ban".split())
+NEED_WORDS = frozenset({"can", "phai"})
+NOT_A_WISH_NEXT_TO = frozenset({"co", "khong"})
+TOPIC_WINDOW = 3
+# Verbs a service's name may start with ("làm hộ chiếu", "đổi bằng lái"): such a name is something
+# being done, never a paper.
+ACTION_WORDS = frozenset("lam dang xin doi cap khai nop gia sang nhap bao thong dong huong lap dinh".split())
+# Folded words that make a service named after one being asked about or done a paper it needs: "làm
+# hộ chiếu cần căn cước không", "cấp điện phải có sổ đỏ không", "nộp bản sao giấy khai sinh".
+PAPER_WORDS = frozenset("can phai mang nop kem dung trinh sao chup".split())
+PAPER_WINDOW = 2
+PAPER_LIST_WINDOW = 8
+# Words joining two services asked about together ("muốn làm khai tử và xóa thường trú").
+JOINING_WORDS = frozenset({"va", "voi", "kem", "cung"})
+JOIN_WINDOW = 4
+
+Span = Tuple[int, int, str]  # (start, end, service id) of a service's name in the folded words
+
+
+def _is_wished(words: Sequence[str], start: int) -> bool:
+    """Whether the service name starting at ``start`` is introduced by a wish ("muốn làm hộ chiếu")."""
+    for need in (start - 1, start - 2):  # "cần bhyt", "cần đổi căn cước"; not "có cần căn cước"
+        if need >= 0 and words[need] in NEED_WORDS and (need == start - 1 or words[need + 1] in ACTION_WORDS):
+            if need == 0 or words[need - 1] not in NOT_A_WISH_NEXT_TO:
+                return True
+    for i in range(max(0, start - TOPIC_WINDOW), start):
+        if words[i] == "hoi" and not ((i > 0 and words[i - 1] in ASKING_BEFORE_HOI) or words[i + 1] == "ve"):
+            continue
+        if words[i] in WISH_WORDS and not (
+            (i > 0 and words[i - 1] in NOT_A_WISH_NEXT_TO) or words[i + 1] in NOT_A_WISH_NEXT_TO
+        ):
+            return True
+    return False
+
+
+def _joined(words: Sequence[str], first: Span, second: Span) -> bool:
+    """Whether ``second`` is named right after ``first`` and joined to it ("khai tử … và xóa thường trú")."""
+    gap = words[first[1] : second[0]]
+    return 0 <= second[0] - first[1] <= JOIN_WINDOW and bool(JOINING_WORDS.intersection(gap))
+
+
+def asked_services(
+    words: Sequence[str],
+    spans: Sequence[Span],
+    services: Sequence[str],
+    tail_start: int,
+    tail_end: Optional[int],
+) -> List[str]:
+    """The services a query asks about, when it names several (``services``; ``spans`` in ``words``).
+
+    A query names things beside what it asks about: a story its situation ("nhà cửa đất đai đều
+    đứng tên ba, … muốn đăng ký kết hôn"), a question the papers a service needs ("làm hộ chiếu cần
+    căn cước không"). A name after a paper word ("cần", "mang", "bản sao") is a paper when a service
+    named before it is wished for, being done ("làm …") or named in the same question. The services
+    asked about are those named after a wish ("muốn", "định", "sắp phải", "cần") and those joined
+    to them ("… và …"), preferably in the question (the last clause, ``tail_start``…``tail_end``);
+    without a wish, the ones named in the question, then anywhere, that are not papers; otherwise
+    all of them.
+    """
+    if len(services) < 2 or len({service for *_, service in spans}) < len(services):
+        # One service, or a service found only before abbreviations were expanded: no position.
+        return list(services)
+
+    def in_question(span: Span) -> bool:
+        return span[0] >= tail_start and (tail_end is None or span[1] <= tail_end)
+
+    wished = [_is_wished(words, span[0]) for span in spans]
+    doing = [wish or words[span[0]] in ACTION_WORDS for wish, span in zip(wished, spans, strict=True)]
+
+    def is_paper(index: int) -> bool:
+        start, _, service = spans[index]
+        if words[start] in ACTION_WORDS:
+            return False
+        for before in range(index):
+            _, before_end, before_service = spans[before]
+            if before_service == service or not (
+                doing[before] or (in_question(spans[before]) and in_question(spans[index]))
+            ):
+                continue
+            # A paper word right before the name, or anywhere after the service being done: a
+            # list of papers ("cần sổ bảo hiểm xã hội và căn cước") names each one as a paper.
+            if PAPER_WORDS.intersection(words[max(0, start - PAPER_WINDOW) : start]):
+                return True
+            if start - before_end <= PAPER_LIST_WINDOW and PAPER_WORDS.intersection(words[before_end:start]):
+                return True
+        return False
+
+    named = [span for index, span in enumerate(spans) if not is_paper(index)]
+    asked = [span for span, wish in zip(spans, wished, strict=True) if wish and span in named]
+    asked += [span for span in named if span not in asked and any(_joined(words, a, span) for a in asked)]
+    for candidates in (
+        [span for span in asked if in_question(span)],
+        asked,
+        [span for span in named if in_question(span)],
+        named,
+    ):
+        if candidates:
+            return list(dict.fromkeys(service for *_, service in candidates))
+    return list(services)
 
 
 def question_span(text: str, count: int) -> Tuple[int, Optional[int]]:

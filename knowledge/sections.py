@@ -1,15 +1,16 @@
 """Which section a question asks about: a small classifier trained on the guidance NLU examples.
 
 The eight aspect intents of ``data/nlu/guidance*.yml`` (the Rasa training data — short questions in
-``guidance.yml``, long story questions in ``guidance_long.yml`` — a labelled set of its own) give the
-labels: ``INTENT_SECTIONS`` maps each to the section (or ``"faq"``) that answers
-it, and "how to file" examples are split by their question words (:func:`how_to_file_section`:
-which authority → agency, how / which steps → online_steps, where / through which channel →
-channels), so the classes are the sections themselves. Features are computed on the folded,
-abbreviation-expanded text of the *question* — the last clause of a long story, skipping closing
-courtesies (``analysis.QueryAnalysis.tail_start``), the whole text otherwise — so questions typed
-with and without diacritics look the same: words, word bigrams, character n-grams (3–5, across
-word boundaries, which catches "o dau", "bao lau") and the section cue phrases of
+``guidance.yml``, long story questions in ``guidance_long.yml``, where / which authority / which
+steps in ``guidance_where.yml`` — a labelled set of its own) give the labels: ``INTENT_SECTIONS``
+maps each to the section (or ``"faq"``) that answers it, and "how to file" examples are split by the
+question words of their question (:func:`how_to_file_section`: which authority → agency, how / which
+steps → online_steps, where / through which channel → channels), so the classes are the sections
+themselves. Features are computed on the folded, abbreviation-expanded text of the *question* — the
+last clause of a long story, skipping closing courtesies (``analysis.QueryAnalysis.tail_start``),
+the whole text otherwise, without a lead-in such as "cho em hỏi là" (:func:`lead_in_length`) — so
+questions typed with and without diacritics look the same: words, word bigrams, character n-grams
+(3–5, across word boundaries, which catches "o dau", "bao lau") and the section cue phrases of
 ``analysis.SECTION_CUES`` as ``cue:<section>`` features. Service names found by the lexicon are
 masked (one ``svc`` word). The cue phrases themselves are extra, lighter training examples.
 
@@ -56,7 +57,7 @@ def training_files(folder: Path = NLU_DIR) -> List[Path]:
 
 
 # Bump when features or training change: it invalidates cached weights.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 REGULARISATION_C = 30.0
 CUE_EXAMPLE_WEIGHT = 0.5
 # Re-ranking: how many backend candidates are re-scored, and the weight of the log-probability.
@@ -79,18 +80,30 @@ INTENT_SECTIONS: Mapping[str, Tuple[str, ...]] = {
 HOW_TO_FILE_INTENT = "ask_how_to_file"
 
 # "How to file" asks one of three things; its examples are labelled by their question words (on the
-# folded, abbreviation-expanded words): which authority ("cơ quan nào", "công an xã hay tỉnh") is
-# agency, how to do it ("các bước", "như thế nào", "ra sao") is online_steps, and where / through
-# which channel ("nộp ở đâu", "làm trên VNeID được không", "qua bưu điện") is channels.
-_AGENCY_NOUN = r"(?:xa|phuong|huyen|tinh|cong an|bo cong an|uy ban|ubnd|so tu phap|tu phap|van phong|bo|cap)"
+# folded, abbreviation-expanded words): which authority ("cơ quan nào", "ai cấp", "bên nào giải
+# quyết", "công an xã hay tỉnh", "chi cục thuế nào") is agency, how to do it ("các bước", "như thế
+# nào", "ra sao") is online_steps, and where / through which channel ("nộp ở đâu", "làm trên VNeID
+# được không", "qua bưu điện") is channels.
+_AGENCY_NOUN = (
+    r"(?:xa|phuong|huyen|quan|tinh|thanh pho|trung uong|cong an|bo cong an|uy ban|ubnd|so tu phap|tu phap"
+    r"|so giao duc|phong giao duc|truong|so lao dong|chi cuc thue|cuc thue|co quan thue|dien luc|evn"
+    r"|bao hiem xa hoi|bhxh|van phong|bo|cap|ben|phong|csgt|so giao thong|so gtvt|kho bac)"
+)
+# Authorities asked about by name: "công an nào", "ủy ban xã nào", "chi cục thuế nào".
+_AGENCY_WHICH = (
+    r"(?:cong an|uy ban|ubnd|so tu phap|so giao duc|phong|chi cuc thue|cuc thue|co quan thue|dien luc"
+    r"|bao hiem xa hoi|bhxh|trung tam|van phong|chi nhanh|ben)"
+)
 _AGENCY_RE = re.compile(
-    r"\b(?:co quan|tham quyen|don vi nao|cap nao|ai (?:cap|giai quyet|xu ly|ky))\b"
-    rf"|\b{_AGENCY_NOUN}\b(?: \w+){{0,4}} hay (?:la |phai |o )?(?:len |ve |ra |den |o )?{_AGENCY_NOUN}\b"
-    r"|\b(?:trung tam|van phong)(?: \w+){1,5} nao\b"
+    r"\b(?:co quan|tham quyen|don vi nao|cap nao|ben nao|noi cap|do ai|cho ai|thuoc ai"
+    r"|ai (?:cap|giai quyet|xu ly|ky|duyet|tiep nhan|phu trach|quan ly|co quyen))\b"
+    rf"|\b{_AGENCY_NOUN}\b(?: \w+){{0,4}} hay (?:la |phai |o |tai )?"
+    rf"(?:len |ve |ra |den |o |tai )?{_AGENCY_NOUN}\b"
+    rf"|\b{_AGENCY_WHICH}(?: (?!cach\b|the\b|luc\b|khi\b|duoc\b)\w+){{0,4}} nao\b"
 )
 _STEPS_RE = re.compile(
     r"\b(?:cac buoc|tung buoc|nhung buoc|buoc nao|the nao|ra sao|lam sao|sao vay|bam vao dau"
-    r"|dang nhap|huong dan|theo doi)\b"
+    r"|dang nhap|huong dan|theo doi|thao tac|(?:bam|chon|vao) (?:muc|nut|o) nao)\b"
 )
 
 
@@ -151,8 +164,37 @@ def cue_examples() -> List[Tuple[str, str]]:
 def section_label(query: QueryAnalysis, intent: str) -> str:
     """The class a training example of ``intent`` teaches: its section, or ``"faq"``."""
     if intent == HOW_TO_FILE_INTENT:
-        return how_to_file_section(query.words)
+        # The question words of the question itself (a story's last clause, see ``features``): the
+        # story before it may name an authority without asking about it.
+        return how_to_file_section(query.words[query.tail_start : query.tail_end])
     return INTENT_SECTIONS[intent][0]
+
+
+# "(vậy) cho em hỏi (là)", "anh chị cho hỏi", "nên muốn hỏi là", "xin hỏi": how a question is
+# introduced says nothing about what it asks; the folded words of such a lead-in, ending in "hỏi".
+LEAD_IN_WORDS = frozenset(
+    """
+    vay gio the nen con va thi ma oi a
+    anh chi em e minh toi tui ban ad admin mn moi nguoi bac chu co cau chau
+    cho xin muon can duoc dc cho phep
+    """.split()
+)
+LEAD_IN_END = "hoi"
+LEAD_IN_AFTER = frozenset({"la", "thu", "chut", "ti", "xiu"})  # "hỏi là …", "hỏi thử …", "hỏi chút …"
+
+
+def lead_in_length(words: Sequence[str]) -> int:
+    """Number of words of the lead-in that opens ``words`` ("cho em hỏi là …"), 0 when none."""
+    end = 0
+    for i, word in enumerate(words):
+        if word == LEAD_IN_END:
+            end = i + 1
+            while end < len(words) and words[end] in LEAD_IN_AFTER:
+                end += 1
+            break
+        if word not in LEAD_IN_WORDS:
+            return 0
+    return end if end < len(words) else 0
 
 
 def features(query: QueryAnalysis) -> List[str]:
@@ -178,7 +220,7 @@ def features(query: QueryAnalysis) -> List[str]:
                 words.append(query.words[i])
             i += 1
     words = _REFERENCE_RE.sub(SERVICE_MASK, " ".join(words)).split()
-    out = _text_features(words)
+    out = _text_features(words[lead_in_length(words) :])
     out.update(f"cue:{section}" for section in query.cues)
     return sorted(out)
 

@@ -11,9 +11,12 @@ from knowledge.analysis import (
     FIELDS,
     QUERY_SEGMENT_LIMIT,
     Lexicon,
+    _is_wished,
     analyze,
     analyze_query,
+    asked_services,
     detect_sections,
+    expand_abbreviations,
     find_phrases,
     folded_words,
     inspect_query,
@@ -180,3 +183,80 @@ def test_match_phrases_longest_first_then_leftmost() -> None:
         (3, 4, "d"),
         (4, 6, "ab"),
     ]
+
+
+def _named(analysis_tokens: list, service_id: str) -> int:
+    return analysis_tokens.count(f"svc:{service_id}")
+
+
+def test_a_story_weighs_up_the_service_its_question_names() -> None:
+    story = "Nhà tôi ở xa, bằng lái của bố vẫn còn hạn, vậy làm hộ chiếu mất mấy ngày"
+    tokens = inspect_query(story, LEXICON).tokens
+    assert _named(tokens, "cap-ho-chieu") == 2  # its name expanded, plus one more service token
+    assert _named(tokens, "cap-doi-giay-phep-lai-xe") == 1  # named in the story: its token only
+    # … and the long official name of the story's service is not searched with.
+    assert "giấy_phép" not in tokens
+    # A single service, or several in the question itself: all expanded, none weighed up.
+    alone = inspect_query("làm hộ chiếu mất mấy ngày", LEXICON).tokens
+    assert _named(alone, "cap-ho-chieu") == 1
+    both = inspect_query("đổi bằng lái và làm hộ chiếu mất mấy ngày", LEXICON).tokens
+    assert _named(both, "cap-ho-chieu") == 1 and "giấy_phép" in both
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        # A wish names what the citizen wants; a paper asked about in the question is not it.
+        ("Tôi muốn nhập hộ khẩu cho con, vậy có cần mang theo hộ chiếu không", ["dang-ky-thuong-tru"]),
+        ("Em đang tính làm hộ chiếu, bằng lái của em bị mất, vậy mất bao lâu", ["cap-ho-chieu"]),
+        # "có cần", "hỏi có": a question, not a wish.
+        ("Bố tôi hỏi có cần bằng lái không, ông ấy đang làm hộ chiếu", ["cap-ho-chieu"]),
+        # No wish: the service the question names …
+        ("Tôi đã làm hộ chiếu rồi, giờ đổi bằng lái ở đâu", ["cap-doi-giay-phep-lai-xe"]),
+        # … but not a paper another service it names before needs.
+        ("làm hộ chiếu cần bằng lái không", ["cap-ho-chieu"]),
+        ("nhập hộ khẩu có phải mang hộ chiếu theo không", ["dang-ky-thuong-tru"]),
+        # Something to do ("làm hộ chiếu") is not a paper; a paper needs its service in the question.
+        ("mất bằng lái có làm hộ chiếu được không", ["cap-doi-giay-phep-lai-xe", "cap-ho-chieu"]),
+        ("Nhà tôi ở xa, bằng lái của bố còn hạn, vậy có cần mang hộ chiếu không", ["cap-ho-chieu"]),
+        # … or being done before ("đi làm hộ chiếu phải nộp …"), even from the story.
+        (
+            "Hồi trước đi làm hộ chiếu phải nộp bằng lái, vậy giờ còn phải nộp bằng lái không",
+            ["cap-ho-chieu"],
+        ),
+        # Services joined to a wished one are asked about with it.
+        (
+            "Tôi muốn nhập hộ khẩu và đổi bằng lái, vậy cần những giấy tờ gì",
+            ["dang-ky-thuong-tru", "cap-doi-giay-phep-lai-xe"],
+        ),
+        # Nothing tells them apart: both.
+        ("hộ chiếu và bằng lái", ["cap-ho-chieu", "cap-doi-giay-phep-lai-xe"]),
+        # Papers in a list after the service being done are papers too.
+        ("làm hộ chiếu cần giấy khám sức khỏe và bằng lái đúng không", ["cap-ho-chieu"]),
+    ],
+)
+def test_asked_services_prefers_a_wish_then_the_question(text: str, asked: list) -> None:
+    analysis = inspect_query(text, LEXICON)
+    services = list(dict.fromkeys(service for *_, service in analysis.alias_spans))
+    found = asked_services(
+        analysis.words, analysis.alias_spans, services, analysis.tail_start, analysis.tail_end
+    )
+    assert found == asked
+
+
+def test_folded_hoi_is_a_wish_only_when_someone_asks() -> None:
+    assert _is_wished("cho em hoi ho chieu".split(), 3)
+    assert _is_wished("hoi ve ho chieu".split(), 2)
+    assert not _is_wished("so bao hiem xa hoi ho chieu".split(), 4)  # "xã hội"
+
+
+def test_chat_abbreviations_are_not_read_into_words_written_with_marks() -> None:
+    assert expand_abbreviations("sổ hồng được hông ạ") == "sổ hồng được không ạ"
+    assert expand_abbreviations("dc ko a") == "được không anh"
+    assert expand_abbreviations("đk tạm trú mún làm") == "đăng ký tạm trú muốn làm"
+
+
+def test_what_is_yields_to_the_section_it_asks_about() -> None:
+    assert inspect_query("điều kiện nhập hộ khẩu là gì", LEXICON).cues == ["who"]
+    assert inspect_query("nhập hộ khẩu là gì", LEXICON).cues == ["overview"]
+    assert inspect_query("khi nào cần làm hộ chiếu", LEXICON).cues == ["overview"]

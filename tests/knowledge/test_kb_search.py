@@ -48,6 +48,25 @@ QUESTIONS = [
     ("Ở nhà thuê có nhập hộ khẩu được không", "dang-ky-thuong-tru", "who"),
     ("Xin lý lịch tư pháp hết bao nhiêu tiền?", "cap-phieu-ly-lich-tu-phap", "fee"),
     ("doi bang lai xe mat bao lau", "cap-doi-giay-phep-lai-xe", "processing_time"),
+    # Stories naming two services: the one wished for, or named in the question, is asked about.
+    (
+        "Tôi muốn nhập hộ khẩu cho con về nhà bà ngoại, vậy có cần mang giấy khai sinh bản chính không",
+        "dang-ky-thuong-tru",
+        "documents",
+    ),
+    (
+        "Nhà tôi mới mua đất, sổ đỏ đã sang tên, giờ muốn xin cấp điện cho nhà mới xây thì mất bao lâu",
+        "cap-dien-moi",
+        "processing_time",
+    ),
+    (
+        "sổ hồng còn ghi số chứng minh cũ thì cập nhật mất bao lâu",
+        "dang-ky-bien-dong-dat-dai",
+        "processing_time",
+    ),
+    # A second service named as a paper the first one needs.
+    ("làm hộ chiếu cần căn cước không", "cap-ho-chieu", "documents"),
+    ("sang tên hợp đồng điện cần sổ hồng không", "thay-doi-chu-the-hop-dong-dien", "documents"),
 ]
 
 

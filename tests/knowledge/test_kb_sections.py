@@ -8,7 +8,7 @@ from typing import Callable
 import pytest
 
 from knowledge import sections
-from knowledge.analysis import inspect_query
+from knowledge.analysis import Lexicon, inspect_query
 from knowledge.catalog import Catalog, load_catalog
 from knowledge.documents import build_lexicon
 from knowledge.embedded import EmbeddedIndex
@@ -69,7 +69,8 @@ def test_every_guidance_file_is_read_short_and_story_questions() -> None:
     names = [path.name for path in training_files()]
     assert names[0] == "guidance.yml" and "guidance_long.yml" in names
     assert len(read_examples()) == sum(len(read_examples([path])) for path in training_files())
-    assert any(len(text.split()) >= 25 for text, _ in read_examples([training_files()[-1]]))
+    long_file = next(path for path in training_files() if path.name == "guidance_long.yml")
+    assert any(len(text.split()) >= 25 for text, _ in read_examples([long_file]))
 
 
 def test_the_real_training_file_covers_every_intent() -> None:
@@ -115,6 +116,15 @@ def test_a_reference_back_to_the_service_is_masked_like_its_name(small_catalog: 
         ("nộp ở cơ quan nào", "agency"),
         ("làm ở xã hay phải lên tỉnh", "agency"),
         ("nop o van phong dang ky dat dai hay xa", "agency"),
+        ("đổi căn cước thì ai cấp", "agency"),
+        ("ma so thue do chi cuc thue nao quan ly", "agency"),
+        ("đổi bằng lái giờ là công an hay sở giao thông làm", "agency"),
+        ("thi tốt nghiệp thì sở giáo dục hay trường nhận hồ sơ", "agency"),
+        # "công an … cách nào": not an authority asked about by name.
+        ("không lên công an được thì có cách nào nộp trên mạng không", "channels"),
+        ("gia hạn bhyt ở bưu điện hay trên app vssid", "channels"),
+        ("xác nhận số cmnd trên vneid bấm mục nào", "online_steps"),
+        ("thong bao luu tru tren app vneid thao tac the nao", "online_steps"),
     ],
 )
 def test_how_to_file_examples_are_labelled_by_their_question_words(
@@ -220,3 +230,48 @@ def test_situational_keywords_find_a_service_without_its_name(catalog_dir: Calla
 
 def test_sections_module_needs_no_sklearn_to_search() -> None:
     assert "sklearn" not in sections.__dict__
+
+
+def test_a_story_is_labelled_by_the_words_of_its_question(small_catalog: Catalog) -> None:
+    story = "Tôi không biết làm ở ủy ban xã hay công an xã, nên chỉ muốn hỏi có nộp qua mạng được không"
+    query = inspect_query(story, build_lexicon(small_catalog))
+    assert sections.how_to_file_section(query.words) == "agency"  # the story names two authorities …
+    assert sections.section_label(query, "ask_how_to_file") == "channels"  # … the question a channel
+
+
+@pytest.mark.parametrize(
+    ("words", "length"),
+    [
+        ("cho em hoi la lam ho chieu", 4),
+        ("vay anh chi cho hoi lam ho chieu", 5),
+        ("nen muon hoi la doi bang lai", 4),
+        ("em muon lam ho chieu", 0),  # a wish, not a lead-in
+        ("hoi", 0),  # nothing after it
+        ("lam ho chieu thi hoi o dau", 0),
+    ],
+)
+def test_lead_in_length(words: str, length: int) -> None:
+    assert sections.lead_in_length(words.split()) == length
+
+
+def test_how_a_question_is_introduced_is_not_a_feature(small_catalog: Catalog) -> None:
+    lexicon = build_lexicon(small_catalog)
+    plain = features(inspect_query("làm hộ chiếu mất mấy ngày", lexicon))
+    assert features(inspect_query("cho em hỏi làm hộ chiếu mất mấy ngày", lexicon)) == plain
+    assert features(inspect_query("Anh chị cho hỏi là làm hộ chiếu mất mấy ngày", lexicon)) == plain
+
+
+def test_where_to_file_examples_ask_about_the_agency_channels_and_steps(real_lexicon: Lexicon) -> None:
+    import yaml
+
+    path = sections.NLU_DIR / "guidance_where.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert raw["version"] == "3.1"
+    assert [block["intent"] for block in raw["nlu"]] == ["ask_how_to_file"]
+    examples = read_examples([path])
+    assert 40 <= len(examples) <= 70
+    others = {text for p in sections.training_files() if p != path for text, _ in read_examples([p])}
+    assert not others & {text for text, _ in examples}
+    labels = [sections.section_label(inspect_query(text, real_lexicon), intent) for text, intent in examples]
+    assert labels.count("agency") >= 20
+    assert labels.count("channels") >= 10 and labels.count("online_steps") >= 10
