@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from nlu.text import ABBREVIATIONS, expand_abbreviation, fold_diacritics, normalize_text
+from nlu.text import expand_abbreviation, fold_diacritics, normalize_text
 
 # Bump when the tokens produced here change: it invalidates cached indexes.
 ANALYSIS_VERSION = 7
@@ -397,27 +397,9 @@ def canonical(text: str) -> str:
     return normalize_text(text).lower()
 
 
-# Chat abbreviations are typed without tone or vowel marks ("ko", "dc", "hong"): a word written
-# with them is a real word ("sổ hồng" is not "sổ không", "ạ" is not "anh"), except the marked
-# spellings the table lists itself ("mún") and these.
-MARKED_ABBREVIATIONS = frozenset({"hông"})
-
-
-def _expand_word(word: str) -> str:
-    lowered = word.lower()
-    plain = lowered.replace("đ", "d")
-    if (
-        fold_diacritics(plain) != plain
-        and lowered not in ABBREVIATIONS
-        and lowered not in MARKED_ABBREVIATIONS
-    ):
-        return lowered
-    return expand_abbreviation(word)
-
-
 def expand_abbreviations(text: str) -> str:
     """Replace chat abbreviations word by word ("dk tt mat bn" → "đăng ký thủ tục mất bao nhiêu")."""
-    return _SYLLABLE_RE.sub(lambda m: _expand_word(m.group(0)), text)
+    return _SYLLABLE_RE.sub(lambda m: expand_abbreviation(m.group(0)), text)
 
 
 def analyze(text: str, *, bigrams: bool = True) -> List[str]:

@@ -191,7 +191,19 @@ ABBREVIATIONS: Dict[str, str] = {
 }
 
 
+# Chat abbreviations are typed without tone or vowel marks ("ko", "dc", "hong"): a word written with
+# them is a real word ("sổ hồng" is not "sổ không", "ạ" is not "anh"), except the marked spellings
+# the table lists itself ("mún") and these.
+MARKED_ABBREVIATIONS: Dict[str, str] = {"hông": "không"}
+
+
 def expand_abbreviation(word: str) -> str:
     """Return the full form of a chat abbreviation, or the word itself (lower-cased)."""
     lowered = word.lower()
-    return ABBREVIATIONS.get(fold_diacritics(lowered), lowered)
+    known = ABBREVIATIONS.get(lowered) or MARKED_ABBREVIATIONS.get(lowered)
+    if known:
+        return known
+    plain = lowered.replace("đ", "d")  # "đc", "đk" are typed with đ as often as with d
+    if fold_diacritics(plain) != plain:
+        return lowered
+    return ABBREVIATIONS.get(plain, lowered)

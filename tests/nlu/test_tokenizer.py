@@ -106,3 +106,11 @@ def test_syllable_lemmas_give_the_same_syllables_however_the_text_was_segmented(
     assert "dang ky" in with_marks  # one word, its syllables joined by a space
     assert " ".join(with_marks).split() == " ".join(without).split()
     assert "khong" in " ".join(without).split()
+
+
+def test_words_typed_with_marks_are_not_read_as_chat_abbreviations() -> None:
+    assert lemma_of("hồng") == "hong"  # "sổ hồng", not "không"
+    assert lemma_of("ạ") == "a"  # the polite particle, not "anh"
+    assert lemma_of("hong") == "khong"
+    assert lemma_of("hông") == "khong"
+    assert lemma_of("đc") == "duoc"
