@@ -65,13 +65,33 @@ def ngrams(words: Sequence[str], prefix: str) -> List[str]:
     return grams
 
 
-def question_grams(text: str, tokens: Sequence[Token], matcher: AliasMatcher) -> List[str]:
+# Upper bounds of the length buckets, in words other than service names.
+LENGTH_BUCKETS = (0, 1, 2, 4, 8)
+
+
+def shape_grams(words: Sequence[str]) -> List[str]:
+    """The message's shape: whether it names a service, and how many other words it has.
+
+    A service name with little around it ("đổi căn cước gắn chip") asks about the service in
+    general; short messages without one are greetings, thanks or menu choices.
+    """
+    others = sum(1 for word in words if word != SERVICE)
+    bucket = next((f"{b}" for b in LENGTH_BUCKETS if others <= b), f">{LENGTH_BUCKETS[-1]}")
+    named = "service" if SERVICE in words else "none"
+    return [f"shape:{named}", f"shape:len{bucket}", f"shape:{named}:len{bucket}"]
+
+
+def question_grams(
+    text: str, tokens: Sequence[Token], matcher: AliasMatcher, shape: bool = False
+) -> List[str]:
     """The n-grams of the whole message (``w:``) and of its question clause (``q:``)."""
     spans = [(e["start"], e["end"]) for e in matcher.find(text)]
     lemmas = placeholder_lemmas(tokens, spans)
     begin = question_start(text)
     asked = [lemma for lemma, start in lemmas if start >= begin]
-    return ngrams([lemma for lemma, _ in lemmas], "w:") + ngrams(asked, "q:")
+    words = [lemma for lemma, _ in lemmas]
+    grams = ngrams(words, "w:") + ngrams(asked, "q:")
+    return grams + shape_grams(words) if shape else grams
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -94,6 +114,8 @@ class QuestionFeaturizer(SparseFeaturizer, GraphComponent):
             "entities": ["service"],
             # An n-gram enters the vocabulary when this many training examples have it.
             "min_count": 2,
+            # Message shape features (service named or not, length bucket): see shape_grams.
+            "shape_features": False,
         }
 
     @classmethod
@@ -130,7 +152,7 @@ class QuestionFeaturizer(SparseFeaturizer, GraphComponent):
         tokens = message.get(TOKENS_NAMES[TEXT])
         if not isinstance(text, str) or not tokens:
             return None  # like the other featurizers: no tokens (e.g. "👍"), no features
-        return question_grams(text, tokens, self.matcher)
+        return question_grams(text, tokens, self.matcher, bool(self._config.get("shape_features")))
 
     def train(self, training_data: TrainingData) -> Resource:
         table, surfaces = alias_tables(training_data, self._config["entities"])

@@ -99,3 +99,36 @@ def test_messages_without_tokens_get_no_features(trained: QuestionFeaturizer) ->
     message = prepared("👍")
     trained.process([message])
     assert message.get_sparse_features(TEXT) == (None, None)
+
+
+def test_shape_features_tell_a_bare_service_name_from_a_question() -> None:
+    from nlu.question_featurizer import SERVICE, shape_grams
+
+    assert shape_grams([SERVICE]) == ["shape:service", "shape:len0", "shape:service:len0"]
+    assert shape_grams(["doi", SERVICE]) == ["shape:service", "shape:len1", "shape:service:len1"]
+    assert "shape:none:len>8" in shape_grams(["w"] * 9)
+    assert "shape:none:len4" in shape_grams(["bao", "nhieu", "tien", "vay"])
+
+
+def test_shape_features_only_when_configured(tmp_path: Path) -> None:
+    featurizer = QuestionFeaturizer.create(
+        {"min_count": 2, "shape_features": True},
+        LocalModelStorage(tmp_path),
+        Resource("q"),
+        ExecutionContext(None),  # type: ignore[arg-type]
+    )
+    featurizer.train(training_data())
+    assert "shape:service:len0" in active(featurizer, "lltp")
+    assert not any(g.startswith("shape:") for g in featurizer_grams_without_shape(tmp_path))
+
+
+def featurizer_grams_without_shape(tmp_path: Path) -> List[str]:
+    (tmp_path / "plain").mkdir()
+    featurizer = QuestionFeaturizer.create(
+        {"min_count": 2},
+        LocalModelStorage(tmp_path / "plain"),
+        Resource("p"),
+        ExecutionContext(None),  # type: ignore[arg-type]
+    )
+    featurizer.train(training_data())
+    return list(featurizer.vocabulary)
