@@ -1,0 +1,167 @@
+"""A linear intent model blended with DIET's ranking.
+
+DIET (no transformer) and a multinomial logistic regression over the same sparse sentence features
+make different mistakes: DIET learns a dense embedding of the features, the logistic regression
+weighs each n-gram directly. Placed after ``DIETClassifier``, this component trains the logistic
+regression on the sentence features of the training examples and, for each message, replaces the
+intent ranking with ``(1 − weight) · P_DIET + weight · P_linear``; the FallbackClassifier after it
+sees the blended confidence.
+
+The model is stored as plain arrays (coefficients, intercepts, labels), never pickled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+FILE_NAME = "intent_blender.npz"
+PREDICTED_CONFIDENCE_KEY = "confidence"
+
+
+def sentence_features(message: Message) -> Optional[scipy.sparse.csr_matrix]:
+    """The message's sparse sentence features of every featurizer, as one 1×D row."""
+    _, sentence = message.get_sparse_features(TEXT)
+    if sentence is None:
+        return None
+    return scipy.sparse.csr_matrix(sentence.features)
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max()
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum())
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class IntentBlender(GraphComponent, IntentClassifier):
+    """Logistic regression on the sparse sentence features, blended into DIET's intent ranking."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            # Share of the linear model in the blended probability (0: DIET alone).
+            "weight": 0.5,
+            # Inverse regularisation strength of the logistic regression.
+            "C": 10.0,
+            # Intents kept in the ranking.
+            "ranking_length": 10,
+        }
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        return ["sklearn"]
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        labels: Optional[List[str]] = None,
+        coef: Optional[np.ndarray] = None,
+        intercept: Optional[np.ndarray] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.labels = labels or []
+        self.coef = coef
+        self.intercept = intercept
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentBlender:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.linear_model import LogisticRegression
+
+        rows, labels = [], []
+        for example in training_data.intent_examples:
+            row = sentence_features(example)
+            if row is not None and example.get(INTENT):
+                rows.append(row)
+                labels.append(str(example.get(INTENT)))
+        if len(set(labels)) < 2:
+            return self._resource
+        model = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
+        model.fit(scipy.sparse.vstack(rows).tocsr(), labels)
+        self.labels = [str(label) for label in model.classes_]
+        self.coef = np.asarray(model.coef_, dtype=np.float32)
+        self.intercept = np.asarray(model.intercept_, dtype=np.float32)
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(
+                directory / FILE_NAME,
+                labels=np.array(self.labels),
+                coef=self.coef,
+                intercept=self.intercept,
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentBlender:
+        try:
+            with model_storage.read_from(resource) as directory:
+                with np.load(directory / FILE_NAME, allow_pickle=False) as stored:
+                    return cls(
+                        config,
+                        model_storage,
+                        resource,
+                        [str(label) for label in stored["labels"]],
+                        stored["coef"],
+                        stored["intercept"],
+                    )
+        except (ValueError, FileNotFoundError):
+            return cls(config, model_storage, resource)
+
+    def linear_probabilities(self, message: Message) -> Optional[Dict[str, float]]:
+        row = sentence_features(message)
+        if row is None or self.coef is None or self.intercept is None:
+            return None
+        if row.shape[1] != self.coef.shape[1]:
+            return None
+        scores = np.asarray(row @ self.coef.T).ravel() + self.intercept
+        if len(self.labels) == 2 and scores.size == 1:
+            scores = np.array([0.0, scores[0]])  # two classes: one logit, for the second label
+        return dict(zip(self.labels, softmax(scores).tolist(), strict=True))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        weight = float(self._config["weight"])
+        for message in messages:
+            linear = self.linear_probabilities(message)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if linear is None or not ranking:
+                continue
+            diet = {str(r[INTENT_NAME_KEY]): float(r[PREDICTED_CONFIDENCE_KEY]) for r in ranking}
+            blended = {
+                label: (1 - weight) * diet.get(label, 0.0) + weight * linear.get(label, 0.0)
+                for label in set(diet) | set(linear)
+            }
+            ordered = sorted(blended.items(), key=lambda item: -item[1])
+            ordered = ordered[: int(self._config["ranking_length"])]
+            new_ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p} for name, p in ordered]
+            message.set(INTENT, new_ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)
+        return messages
