@@ -12,7 +12,7 @@ The model is stored as plain arrays (coefficients, intercepts, labels), never pi
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -21,7 +21,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -29,12 +35,37 @@ FILE_NAME = "intent_blender.npz"
 PREDICTED_CONFIDENCE_KEY = "confidence"
 
 
-def sentence_features(message: Message) -> Optional[scipy.sparse.csr_matrix]:
-    """The message's sparse sentence features of every featurizer, as one 1×D row."""
-    _, sentence = message.get_sparse_features(TEXT)
-    if sentence is None:
+def sentence_columns(message: Message) -> Optional[Tuple[np.ndarray, np.ndarray, int]]:
+    """(columns, values, width) of the message's sparse sentence features of every featurizer.
+
+    The same concatenation as ``Message.get_sparse_features`` (features in pipeline order), without
+    building its sparse matrices (and the unused sequence features): a message has a few dozen
+    non-zero columns, so scoring gathers just those columns of the weights.
+    """
+    parts = [
+        f
+        for f in message.features
+        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+    ]
+    if not parts:
         return None
-    return scipy.sparse.csr_matrix(sentence.features)
+    columns, values, width = [], [], 0
+    for part in parts:
+        matrix = part.features.tocoo()
+        columns.append(matrix.col.astype(np.int64) + width)
+        values.append(matrix.data.astype(np.float32))
+        width += int(matrix.shape[1])
+    return np.concatenate(columns), np.concatenate(values), width
+
+
+def sentence_row(message: Message) -> Optional[scipy.sparse.csr_matrix]:
+    """The sparse sentence features as one 1×width row (for training)."""
+    found = sentence_columns(message)
+    if found is None:
+        return None
+    columns, values, width = found
+    rows = np.zeros(len(columns), dtype=np.int64)
+    return scipy.sparse.csr_matrix((values, (rows, columns)), shape=(1, width))
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -93,7 +124,7 @@ class IntentBlender(GraphComponent, IntentClassifier):
 
         rows, labels = [], []
         for example in training_data.intent_examples:
-            row = sentence_features(example)
+            row = sentence_row(example)
             if row is not None and example.get(INTENT):
                 rows.append(row)
                 labels.append(str(example.get(INTENT)))
@@ -137,12 +168,13 @@ class IntentBlender(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
 
     def linear_probabilities(self, message: Message) -> Optional[Dict[str, float]]:
-        row = sentence_features(message)
-        if row is None or self.coef is None or self.intercept is None:
+        found = sentence_columns(message)
+        if found is None or self.coef is None or self.intercept is None:
             return None
-        if row.shape[1] != self.coef.shape[1]:
+        columns, values, width = found
+        if width != self.coef.shape[1]:
             return None
-        scores = np.asarray(row @ self.coef.T).ravel() + self.intercept
+        scores = self.coef[:, columns] @ values + self.intercept
         if len(self.labels) == 2 and scores.size == 1:
             scores = np.array([0.0, scores[0]])  # two classes: one logit, for the second label
         return dict(zip(self.labels, softmax(scores).tolist(), strict=True))

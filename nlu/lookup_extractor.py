@@ -97,6 +97,8 @@ class AliasMatcher:
         # folded alias → its spellings with diacritics (none: any typed diacritics agree)
         self.surfaces = {k: list(v) for k, v in (surfaces or {}).items() if v}
         self.max_words = max((len(k.split()) for k in table), default=0)
+        # Positions whose word starts no alias are skipped without building any candidate.
+        self.first_words = frozenset(k.split()[0] for k in table if k.split())
 
     def _spelling_agrees(self, key: str, typed: str) -> bool:
         spellings = self.surfaces.get(key)
@@ -114,10 +116,15 @@ class AliasMatcher:
         i = 0
         while i < len(words):
             match = None
+            if words[i][0] not in self.first_words:
+                i += 1
+                continue
             for size in range(min(self.max_words, len(words) - i), 0, -1):
                 key = " ".join(w for w, _, _ in words[i : i + size])
+                if key not in self.table:
+                    continue
                 typed = " ".join(lowered[s:e] for _, s, e in words[i : i + size])
-                if key in self.table and self._spelling_agrees(key, typed):
+                if self._spelling_agrees(key, typed):
                     match = (size, key, self.table[key])
                     break
             if match is None:

@@ -90,3 +90,17 @@ def test_persist_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.linear_probabilities(message(DOCUMENTS)) == pytest.approx(
         trained.linear_probabilities(message(DOCUMENTS))
     )
+
+
+def test_sentence_row_is_rasas_concatenation_of_the_featurizers() -> None:
+    from nlu.intent_blender import sentence_row
+
+    msg = Message.build(text="x")
+    first = scipy.sparse.coo_matrix(np.array([[0.0, 2.0, 0.0]], dtype=np.float32))
+    second = scipy.sparse.coo_matrix(np.array([[1.0, 0.0]], dtype=np.float32))
+    msg.add_features(Features(first, "sentence", TEXT, "first"))
+    msg.add_features(Features(second, "sentence", TEXT, "second"))
+    _, combined = msg.get_sparse_features(TEXT)
+    row = sentence_row(msg)
+    assert combined is not None and row is not None
+    assert row.toarray().tolist() == combined.features.toarray().tolist() == [[0.0, 2.0, 0.0, 1.0, 0.0]]
