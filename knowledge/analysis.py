@@ -30,12 +30,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from nlu.text import expand_abbreviation, fold_diacritics, normalize_text
 
 # Bump when the tokens produced here change: it invalidates cached indexes.
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
 
 log = logging.getLogger(__name__)
 
@@ -558,11 +558,15 @@ class Lexicon:
     aliases: Dict[Tuple[str, ...], str] = field(default_factory=dict)  # folded words → service id
     alias_cues: Dict[Tuple[str, ...], List[Cue]] = field(default_factory=dict)  # cues inside aliases
     name_tokens: Dict[str, List[str]] = field(default_factory=dict)  # service id → expansion tokens
+    # Liên thông services (they join other services): named, they are what the query asks about.
+    bundles: FrozenSet[str] = frozenset()
 
     @classmethod
-    def build(cls, services: Iterable[Tuple[str, str, Sequence[str]]]) -> Lexicon:
-        """``services``: (service id, official name, names and aliases)."""
-        lexicon = cls()
+    def build(
+        cls, services: Iterable[Tuple[str, str, Sequence[str]]], bundles: Iterable[str] = ()
+    ) -> Lexicon:
+        """``services``: (service id, official name, names and aliases); ``bundles``: liên thông ids."""
+        lexicon = cls(bundles=frozenset(bundles))
         for service_id, name, aliases in services:
             for alias in (name, *aliases):
                 key = _word_keys(alias)
@@ -624,7 +628,7 @@ def inspect_query(query: str, lexicon: Lexicon) -> QueryAnalysis:
     taken = [False] * len(words)
     services, alias_cues, spans = lexicon._match_words(_fold_words(lowered), words, taken)
     tail_start, tail_end = question_span(expanded, len(words))
-    asked = asked_services(words, spans, services, tail_start, tail_end)
+    asked = asked_services(words, spans, services, tail_start, tail_end, lexicon.bundles)
     for service_id in services:
         if service_id not in asked:
             tokens.extend(lexicon.name_tokens.get(service_id, ())[:OTHER_SERVICE_TOKENS])
@@ -727,8 +731,13 @@ def asked_services(
     services: Sequence[str],
     tail_start: int,
     tail_end: Optional[int],
+    bundles: FrozenSet[str] = frozenset(),
 ) -> List[str]:
     """The services a query asks about, when it names several (``services``; ``spans`` in ``words``).
+
+    A liên thông service (one of ``bundles``) named in the query is what it asks about: the citizen
+    chose the joined procedure by name, and the other names are usually its parts ("liên thông khai
+    sinh, nhập hộ khẩu và thẻ bảo hiểm y tế cho bé").
 
     A query names things beside what it asks about: a story its situation ("nhà cửa đất đai đều
     đứng tên ba, … muốn đăng ký kết hôn"), a question the papers a service needs ("làm hộ chiếu cần
@@ -739,8 +748,13 @@ def asked_services(
     without a wish, the ones named in the question, then anywhere, that are not papers; otherwise
     all of them.
     """
-    if len(services) < 2 or len({service for *_, service in spans}) < len(services):
-        # One service, or a service found only before abbreviations were expanded: no position.
+    if len(services) < 2:
+        return list(services)
+    named_bundles = [service for service in services if service in bundles]
+    if named_bundles:
+        return named_bundles
+    if len({service for *_, service in spans}) < len(services):
+        # A service found only before abbreviations were expanded: no position.
         return list(services)
 
     def in_question(span: Span) -> bool:

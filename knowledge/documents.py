@@ -68,7 +68,8 @@ def lexicon_entries(catalog: Catalog) -> Iterator[Tuple[str, str, Sequence[str]]
 
 
 def build_lexicon(catalog: Catalog) -> Lexicon:
-    return Lexicon.build(lexicon_entries(catalog))
+    bundles = [service.id for service in catalog.services if service.linked_services]
+    return Lexicon.build(lexicon_entries(catalog), bundles)
 
 
 def _name_field(service: Service) -> List[str]:

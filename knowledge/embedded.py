@@ -113,6 +113,7 @@ def _lexicon_to_json(lexicon: Lexicon) -> Dict[str, Any]:
         "aliases": [[list(key), service_id] for key, service_id in lexicon.aliases.items()],
         "alias_cues": [[list(key), [list(cue) for cue in cues]] for key, cues in lexicon.alias_cues.items()],
         "name_tokens": lexicon.name_tokens,
+        "bundles": sorted(lexicon.bundles),
     }
 
 
@@ -124,6 +125,7 @@ def _lexicon_from_json(raw: Mapping[str, Any]) -> Lexicon:
             for key, cues in raw["alias_cues"]
         },
         name_tokens={str(k): [str(t) for t in v] for k, v in raw["name_tokens"].items()},
+        bundles=frozenset(str(b) for b in raw.get("bundles", ())),
     )
 
 

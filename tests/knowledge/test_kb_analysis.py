@@ -260,3 +260,11 @@ def test_what_is_yields_to_the_section_it_asks_about() -> None:
     assert inspect_query("điều kiện nhập hộ khẩu là gì", LEXICON).cues == ["who"]
     assert inspect_query("nhập hộ khẩu là gì", LEXICON).cues == ["overview"]
     assert inspect_query("khi nào cần làm hộ chiếu", LEXICON).cues == ["overview"]
+
+
+def test_a_named_lien_thong_service_is_what_the_query_asks_about() -> None:
+    words = "lien thong khai sinh nhap ho khau va the bao hiem y te cho be lam sao".split()
+    spans = [(0, 4, "lien-thong"), (4, 7, "thuong-tru"), (8, 13, "bhyt")]
+    services = ["lien-thong", "thuong-tru", "bhyt"]
+    assert asked_services(words, spans, services, 4, None, frozenset({"lien-thong"})) == ["lien-thong"]
+    assert "lien-thong" not in asked_services(words, spans, services, 4, None)
