@@ -447,6 +447,11 @@ def _analyze_canonical(
     return tokens
 
 
+def syllables(lowered: str) -> List[str]:
+    """The syllables of a text already in :func:`canonical` form, as typed."""
+    return _SYLLABLE_RE.findall(lowered)
+
+
 def folded_words(text: str) -> List[str]:
     """Folded syllables of ``text`` (the keys for alias and cue matching)."""
     return _fold_words(canonical(text))

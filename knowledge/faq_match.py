@@ -23,11 +23,17 @@ A frequent question *matches* the message when
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from knowledge.analysis import STOPWORDS, canonical, expand_abbreviations, question_span
+from knowledge.analysis import (
+    STOPWORDS,
+    canonical,
+    expand_abbreviations,
+    folded_words,
+    question_span,
+    syllables,
+)
 from knowledge.catalog import Catalog
 from knowledge.documents import render_section, section_ids
 from nlu.text import fold_diacritics
@@ -37,7 +43,6 @@ MIN_COVERAGE = 0.5
 # Modal and aspect markers that questions add to any verb ("có phải … không", "đi làm", "… xong").
 MARKERS = frozenset({"phải", "đi", "xong"})
 
-_SYLLABLE_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _FUNCTION_WORDS = STOPWORDS | MARKERS
 _FOLDED_FUNCTION_WORDS = frozenset(fold_diacritics(word) for word in _FUNCTION_WORDS)
 
@@ -68,7 +73,7 @@ def _is_function_word(typed: str, folded: str) -> bool:
 
 def alias_keys(names: Iterable[str]) -> FrozenSet[AliasKey]:
     """Folded syllable sequences of a service's names and aliases."""
-    keys = {tuple(fold_diacritics(s) for s in _SYLLABLE_RE.findall(canonical(name))) for name in names}
+    keys = {tuple(folded_words(name)) for name in names}
     return frozenset(key for key in keys if key)
 
 
@@ -83,7 +88,7 @@ def _alias_length(folded: List[str], start: int, aliases: FrozenSet[AliasKey], l
 def content_words(text: str, aliases: FrozenSet[AliasKey]) -> Words:
     """The content of ``text`` once the aliases (longest first) and function words are removed."""
     lowered = expand_abbreviations(canonical(text))
-    typed = _SYLLABLE_RE.findall(lowered)
+    typed = syllables(lowered)
     folded = [fold_diacritics(syllable) for syllable in typed]
     question_start, question_end = question_span(lowered, len(typed))
     question_end = len(typed) if question_end is None else question_end

@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy.sparse
+import scipy.special
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,13 +27,13 @@ from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 FILE_NAME = "intent_blender.npz"
-PREDICTED_CONFIDENCE_KEY = "confidence"
 
 
 def sentence_columns(message: Message) -> Optional[Tuple[np.ndarray, np.ndarray, int]]:
@@ -66,12 +67,6 @@ def sentence_row(message: Message) -> Optional[scipy.sparse.csr_matrix]:
     columns, values, width = found
     rows = np.zeros(len(columns), dtype=np.int64)
     return scipy.sparse.csr_matrix((values, (rows, columns)), shape=(1, width))
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = scores - scores.max()
-    exp = np.exp(shifted)
-    return np.asarray(exp / exp.sum())
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -177,7 +172,7 @@ class IntentBlender(GraphComponent, IntentClassifier):
         scores = self.coef[:, columns] @ values + self.intercept
         if len(self.labels) == 2 and scores.size == 1:
             scores = np.array([0.0, scores[0]])  # two classes: one logit, for the second label
-        return dict(zip(self.labels, softmax(scores).tolist(), strict=True))
+        return dict(zip(self.labels, scipy.special.softmax(scores).tolist(), strict=True))
 
     def process(self, messages: List[Message]) -> List[Message]:
         weight = float(self._config["weight"])
