@@ -2,7 +2,7 @@
 
 It counts every message it accepts per chat and the time it arrived, and can be told (POST
 /_control) to answer 403 "bot was blocked by the user", 429 with retry_after, or 5xx for given chats,
-or to answer slowly. GET /_stats returns the counts; POST /_reset forgets everything.
+or to answer slowly, or to hold every message until a test opens its gate. GET /_stats returns the counts; POST /_reset forgets everything.
 
     python -m bench.telegram_standin --port 8081    # base URL http://127.0.0.1:8081/bot
 """
@@ -34,6 +34,15 @@ class StandinState:
     track_chat_times: bool = True  # also keeps each accepted message's text and reply_markup
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     message_id: int = 0
+    gate: asyncio.Event | None = None  # when set up and not yet open, sendMessage waits for it
+
+    def close_gate(self) -> None:
+        """Hold every sendMessage until ``open_gate`` (call both on the server thread)."""
+        self.gate = asyncio.Event()
+
+    def open_gate(self) -> None:
+        if self.gate is not None:
+            self.gate.set()
 
 
 def _error(code: int, description: str, retry_after: float | None = None) -> web.Response:
@@ -82,6 +91,8 @@ def build_app(state: StandinState) -> web.Application:
         params = await _params(request)
         chat_id = str(params.get("chat_id", ""))
         state.attempts[chat_id] += 1
+        if state.gate is not None:
+            await state.gate.wait()
         if state.delay:
             await asyncio.sleep(state.delay)
         if chat_id in state.blocked:

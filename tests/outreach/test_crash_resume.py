@@ -102,22 +102,38 @@ def test_two_workers_on_postgres_never_double_send(postgres_url, standin, tmp_pa
     add_subscribers(engine, chats)
     campaign_id = start_campaign(engine, "hai worker")
     standin.call(lambda state: setattr(state, "delay", 0.005))
+    # Hold every send until both workers have claimed work: on a loaded machine the second worker
+    # may start after the first has sent all 600 at 200/s, and then there is nothing to share.
+    standin.call(lambda state: state.close_gate())
     env = worker_env(postgres_url, standin.base_url, rate=200)
 
     workers = [
         start_worker(env, "--until-idle", "--name", f"w{i}", "--stats-json", str(tmp_path / f"w{i}.json"))
         for i in range(2)
     ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err.decode()
+
+    def claimers() -> int:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count(sa.distinct(deliveries_t.c.worker_id)))).scalar()
+
+    try:
+        try:
+            wait_until(lambda: claimers() == 2, timeout=90)
+        finally:
+            standin.call(lambda state: state.open_gate())
+        for worker in workers:
+            _, err = worker.communicate(timeout=120)
+            assert worker.returncode == 0, err.decode()
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
 
     assert standin.state.delivered == {chat: 1 for chat in chats}
     assert set(states(engine, campaign_id).values()) == {"sent"}
     sent_by = [json.loads((tmp_path / f"w{i}.json").read_text())["outcomes"].get("sent", 0) for i in range(2)]
     assert sum(sent_by) == len(chats)
     assert min(sent_by) > 0, f"one worker did all the work: {sent_by}"
-    with engine.connect() as conn:
-        workers_seen = conn.execute(sa.select(sa.func.count(sa.distinct(deliveries_t.c.worker_id)))).scalar()
-    assert workers_seen == 2
+    assert claimers() == 2
     engine.dispose()
