@@ -1,7 +1,7 @@
 """Stratified k-fold cross-validation of the NLU on the TRAINING data only.
 
 ``python -m bench.nlu_cv [--folds 5] [--config FILE] [--set Component.key=value …] [--quick]
-[--json OUT] [--services-only]``
+[--json OUT] [--services-only] [--train-only FILE …]``
 
 Splits the intent examples of ``data/nlu/*.yml`` per intent into k folds (seeded), trains the NLU
 of ``config.yml`` (or ``--config``) on k−1 folds plus every lookup table, synonym and regex
@@ -241,13 +241,25 @@ def service_dev_scores(config: Dict[str, Any], data: Any, path: Path = SERVICE_D
     return {"n": len(items), **prf.as_dict(), "wrong": wrong}
 
 
-def run(config: Dict[str, Any], folds: int, seed: int) -> Dict[str, Any]:
+def texts_of(paths: Sequence[Path]) -> set:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {e.get("text") for path in paths for e in load_data(str(path), language="vi").intent_examples}
+
+
+def run(
+    config: Dict[str, Any], folds: int, seed: int, train_only: Sequence[Path] = ()
+) -> Dict[str, Any]:
+    """``train_only``: data files whose examples join every fold's training and are never scored,
+    so that new data is judged on the same held-back examples as before it was added."""
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
     logging.getLogger("rasa").setLevel(logging.WARNING)
     data = load_training_data()
-    examples = [e for e in data.intent_examples if e.get("text")]
+    always = texts_of(train_only)
+    examples = [e for e in data.intent_examples if e.get("text") and e.get("text") not in always]
+    extra = [e for e in data.intent_examples if e.get("text") in always]
     split = stratified_folds(examples, folds, seed)
     predictions: List[Prediction] = []
     per_fold = []
@@ -255,7 +267,7 @@ def run(config: Dict[str, Any], folds: int, seed: int) -> Dict[str, Any]:
         os.environ.setdefault("RASA_CACHE_DIRECTORY", str(Path(tmp) / "cache"))
         for number in range(folds):
             held = split[number]
-            train = [e for k, part in enumerate(split) if k != number for e in part]
+            train = [e for k, part in enumerate(split) if k != number for e in part] + extra
             started = time.perf_counter()
             model = train_fold(config, data, train, Path(tmp), f"fold{number}")
             seconds = time.perf_counter() - started
@@ -361,6 +373,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 folds")
     parser.add_argument("--services-only", action="store_true", help="only the service entity dev set")
     parser.add_argument("--json", dest="json_out", type=Path)
+    parser.add_argument(
+        "--train-only",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a data/nlu file whose examples always train and are never scored (A/B of new data)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -370,7 +390,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result: Dict[str, Any] = {"services": service_dev_scores(config, load_training_data())}
         print("\n".join(render_services(result["services"])))
     else:
-        result = run(config, 3 if args.quick else args.folds, args.seed)
+        result = run(config, 3 if args.quick else args.folds, args.seed, args.train_only)
         print("\n".join(render(result)))
     if args.json_out:
         args.json_out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -36,8 +36,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 FILE_NAME = "intent_blender.npz"
 
 
-def sentence_columns(message: Message) -> Optional[Tuple[np.ndarray, np.ndarray, int]]:
+def sentence_columns(
+    message: Message, normalize: bool = False
+) -> Optional[Tuple[np.ndarray, np.ndarray, int]]:
     """(columns, values, width) of the message's sparse sentence features of every featurizer.
+
+    With ``normalize``, each featurizer's part is scaled to unit length, so that a long message's
+    many character n-grams do not outweigh its words.
 
     The same concatenation as ``Message.get_sparse_features`` (features in pipeline order), without
     building its sparse matrices (and the unused sequence features): a message has a few dozen
@@ -53,15 +58,18 @@ def sentence_columns(message: Message) -> Optional[Tuple[np.ndarray, np.ndarray,
     columns, values, width = [], [], 0
     for part in parts:
         matrix = part.features.tocoo()
+        data = matrix.data.astype(np.float32)
+        if normalize and data.size:
+            data = data / np.float32(np.sqrt(np.dot(data, data)) or 1.0)
         columns.append(matrix.col.astype(np.int64) + width)
-        values.append(matrix.data.astype(np.float32))
+        values.append(data)
         width += int(matrix.shape[1])
     return np.concatenate(columns), np.concatenate(values), width
 
 
-def sentence_row(message: Message) -> Optional[scipy.sparse.csr_matrix]:
+def sentence_row(message: Message, normalize: bool = False) -> Optional[scipy.sparse.csr_matrix]:
     """The sparse sentence features as one 1×width row (for training)."""
-    found = sentence_columns(message)
+    found = sentence_columns(message, normalize)
     if found is None:
         return None
     columns, values, width = found
@@ -80,6 +88,10 @@ class IntentBlender(GraphComponent, IntentClassifier):
             "weight": 0.5,
             # Inverse regularisation strength of the logistic regression.
             "C": 10.0,
+            # None, or "balanced": weigh each intent's examples inversely to how many there are.
+            "class_weight": None,
+            # Scale each featurizer's sentence features to unit length before the regression.
+            "normalize": False,
             # Intents kept in the ranking.
             "ranking_length": 10,
         }
@@ -119,13 +131,15 @@ class IntentBlender(GraphComponent, IntentClassifier):
 
         rows, labels = [], []
         for example in training_data.intent_examples:
-            row = sentence_row(example)
+            row = sentence_row(example, bool(self._config["normalize"]))
             if row is not None and example.get(INTENT):
                 rows.append(row)
                 labels.append(str(example.get(INTENT)))
         if len(set(labels)) < 2:
             return self._resource
-        model = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
+        model = LogisticRegression(
+            C=float(self._config["C"]), class_weight=self._config["class_weight"], max_iter=3000
+        )
         model.fit(scipy.sparse.vstack(rows).tocsr(), labels)
         self.labels = [str(label) for label in model.classes_]
         self.coef = np.asarray(model.coef_, dtype=np.float32)
@@ -163,7 +177,7 @@ class IntentBlender(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
 
     def linear_probabilities(self, message: Message) -> Optional[Dict[str, float]]:
-        found = sentence_columns(message)
+        found = sentence_columns(message, bool(self._config["normalize"]))
         if found is None or self.coef is None or self.intercept is None:
             return None
         columns, values, width = found
