@@ -104,3 +104,26 @@ def test_sentence_row_is_rasas_concatenation_of_the_featurizers() -> None:
     row = sentence_row(msg)
     assert combined is not None and row is not None
     assert row.toarray().tolist() == combined.features.toarray().tolist() == [[0.0, 2.0, 0.0, 1.0, 0.0]]
+
+
+def test_normalize_scales_each_featurizer_to_unit_length() -> None:
+    from nlu.intent_blender import sentence_row
+
+    msg = Message.build(text="x")
+    words = scipy.sparse.coo_matrix(np.array([[3.0, 4.0]], dtype=np.float32))
+    chars = scipy.sparse.coo_matrix(np.array([[0.0, 2.0, 0.0]], dtype=np.float32))
+    msg.add_features(Features(words, "sentence", TEXT, "words"))
+    msg.add_features(Features(chars, "sentence", TEXT, "chars"))
+    row = sentence_row(msg, normalize=True)
+    assert row is not None
+    assert row.toarray()[0].tolist() == pytest.approx([0.6, 0.8, 0.0, 1.0, 0.0])
+
+
+def test_normalized_model_scores_a_long_message_like_its_short_form(tmp_path: Path) -> None:
+    # The same words counted ten times (a long story) score as the short question once normalized.
+    component = blender(tmp_path, normalize=True, C=100.0)
+    short = component.linear_probabilities(message(FEE))
+    long = component.linear_probabilities(message([30.0, 0.0]))
+    assert short is not None and long is not None
+    assert short["ask_fee"] > 0.9
+    assert long["ask_fee"] == pytest.approx(short["ask_fee"])
