@@ -31,7 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import yaml
 
@@ -241,15 +241,14 @@ def service_dev_scores(config: Dict[str, Any], data: Any, path: Path = SERVICE_D
     return {"n": len(items), **prf.as_dict(), "wrong": wrong}
 
 
-def texts_of(paths: Sequence[Path]) -> set:
+def texts_of(paths: Sequence[Path]) -> Set[str]:
+    """The example texts of the given data files."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     return {e.get("text") for path in paths for e in load_data(str(path), language="vi").intent_examples}
 
 
-def run(
-    config: Dict[str, Any], folds: int, seed: int, train_only: Sequence[Path] = ()
-) -> Dict[str, Any]:
+def run(config: Dict[str, Any], folds: int, seed: int, train_only: Sequence[Path] = ()) -> Dict[str, Any]:
     """``train_only``: data files whose examples join every fold's training and are never scored,
     so that new data is judged on the same held-back examples as before it was added."""
     from rasa.utils.log_utils import configure_structlog

@@ -2,7 +2,8 @@
 
 It counts every message it accepts per chat and the time it arrived, and can be told (POST
 /_control) to answer 403 "bot was blocked by the user", 429 with retry_after, or 5xx for given chats,
-or to answer slowly, or to hold every message until a test opens its gate. GET /_stats returns the counts; POST /_reset forgets everything.
+or to answer slowly, or (tests) hold every message until the test opens its gate. GET /_stats returns
+the counts; POST /_reset forgets everything.
 
     python -m bench.telegram_standin --port 8081    # base URL http://127.0.0.1:8081/bot
 """

@@ -106,6 +106,7 @@ def test_two_workers_on_postgres_never_double_send(postgres_url, standin, tmp_pa
     # may start after the first has sent all 600 at 200/s, and then there is nothing to share.
     standin.call(lambda state: state.close_gate())
     env = worker_env(postgres_url, standin.base_url, rate=200)
+    env["OUTREACH_SEND_TIMEOUT_SECONDS"] = "120"  # a held send must not time out into 'uncertain'
 
     workers = [
         start_worker(env, "--until-idle", "--name", f"w{i}", "--stats-json", str(tmp_path / f"w{i}.json"))
