@@ -63,11 +63,11 @@ def test_read_examples_keeps_aspect_intents_and_strips_annotations(tmp_path: Pat
     ]
 
 
-def test_every_guidance_file_is_read_short_and_story_questions() -> None:
+def test_the_named_guidance_files_are_read_short_and_story_questions() -> None:
     from knowledge.sections import training_files
 
     names = [path.name for path in training_files()]
-    assert names[0] == "guidance.yml" and "guidance_long.yml" in names
+    assert names == ["guidance.yml", "guidance_long.yml", "guidance_where.yml"]
     assert len(read_examples()) == sum(len(read_examples([path])) for path in training_files())
     long_file = next(path for path in training_files() if path.name == "guidance_long.yml")
     assert any(len(text.split()) >= 25 for text, _ in read_examples([long_file]))
