@@ -88,8 +88,6 @@ class IntentBlender(GraphComponent, IntentClassifier):
             "weight": 0.5,
             # Inverse regularisation strength of the logistic regression.
             "C": 10.0,
-            # None, or "balanced": weigh each intent's examples inversely to how many there are.
-            "class_weight": None,
             # Scale each featurizer's sentence features to unit length before the regression.
             "normalize": False,
             # Intents kept in the ranking.
@@ -137,9 +135,7 @@ class IntentBlender(GraphComponent, IntentClassifier):
                 labels.append(str(example.get(INTENT)))
         if len(set(labels)) < 2:
             return self._resource
-        model = LogisticRegression(
-            C=float(self._config["C"]), class_weight=self._config["class_weight"], max_iter=3000
-        )
+        model = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
         model.fit(scipy.sparse.vstack(rows).tocsr(), labels)
         self.labels = [str(label) for label in model.classes_]
         self.coef = np.asarray(model.coef_, dtype=np.float32)
